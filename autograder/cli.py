@@ -1,0 +1,58 @@
+"""The `convlab` command line (also `python -m autograder`).
+
+Each subcommand lives in its own module; this file only parses arguments and dispatches.
+Only the chosen subcommand's module is imported, so `convlab check` never loads the
+instructors' tools and `convlab --help` stays fast.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import signal
+import sys
+
+# subcommand -> (module, function, one-line help). The function takes the parsed
+# arguments and returns an exit code; <function>_arguments(parser) in the same
+# module declares its options.
+SUBCOMMANDS = {
+    "grade": ("autograder.commands.grade", "grade", "grade one submission folder and print its table"),
+    "check": ("autograder.commands.grade", "check", "grade your working copy with the public seed (students)"),
+    "demo": ("autograder.commands.demo", "demo", "grade the bundled samples and print their tables and a summary"),
+    "batch": ("autograder.commands.batch", "batch", "grade a whole course in parallel (resumable, sharded, or on Dask)"),
+    "merge": ("autograder.commands.batch", "merge", "join the RESULTS folders of a batch's shards"),
+    "scoreboard": ("autograder.commands.scoreboard", "scoreboard", "build the static scoreboard site from batch results"),
+    "train": ("autograder.commands.train", "train", "train a LeNet (reference or yours) on the bundled MNIST digits"),
+    "notebooks": ("autograder.commands.notebooks", "notebooks", "build the nbgrader course notebooks in course/source/ (--check: list stale files, exit 1)"),
+    "release": ("autograder.release", "release", "regenerate assignments/ stubs from reference/"),
+    "student-release": ("autograder.release", "student_release", "write the student release into a folder"),
+}
+
+
+def build_parser(command: str | None) -> argparse.ArgumentParser:
+    """The full parser, with options declared only for `command` (None: just the list)."""
+    parser = argparse.ArgumentParser(prog="convlab", description="convlab: CNN exercises and their autograder")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module_name, function_name, help_text) in SUBCOMMANDS.items():
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        if name == command:
+            module = importlib.import_module(module_name)
+            getattr(module, f"{function_name}_arguments")(command_parser)
+            command_parser.set_defaults(_run=getattr(module, function_name))
+    return parser
+
+
+def _exit_on_sigterm(signum, frame):
+    # Unwind normally so open sandbox sessions close and kill their processes.
+    raise SystemExit(128 + signum)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    command = next((word for word in argv if word in SUBCOMMANDS), None)
+    args = build_parser(command).parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except KeyboardInterrupt:
+        print("convlab: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,123 @@
+"""`convlab batch` (grade a whole course) and `convlab merge` (join the shards' results).
+
+    convlab batch SUBMISSIONS --out RESULTS [--seed S] [--jobs N] [--shard i/n] [--dask ADDRESS]
+                  [--assignment NAME] [--config FILE] [--lang en|zh]
+    convlab merge RESULTS [RESULTS ...] --out MERGED
+
+The seed is chosen as for `convlab grade` (commands/seed.py). Exit codes as in
+commands/common.py; a batch in which the grader failed on some submission exits 1
+after storing everything else. See docs/batch.md.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from ..paths import GRADING_TOML
+from ..report.labels import LANGUAGES
+from .common import EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE, CommandError, existing_folder, grader_setting, load_grading_config, run_command
+from .seed import parse_seed, resolve_seed
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def batch_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `convlab batch`."""
+    parser.add_argument("submissions", metavar="SUBMISSIONS", help="folder with one folder or .zip per student, or nbgrader's course folder (with submitted/)")
+    parser.add_argument("--out", metavar="RESULTS", type=Path, required=True, help="folder for the results (reused: what is already graded is kept)")
+    parser.add_argument("--seed", metavar="S", help="seed of the hidden cases (default: the environment variable named by grading.toml's seed_env)")
+    parser.add_argument("--jobs", metavar="N", type=_positive_int, help="worker processes (default: one per core)")
+    parser.add_argument("--shard", metavar="i/n", help="grade only shard i of n (1-based), e.g. 2/4; join the shards with `convlab merge`")
+    parser.add_argument("--dask", metavar="ADDRESS", help="grade on a Dask cluster: its scheduler address (tcp://host:8786), or local:N for N local workers")
+    parser.add_argument("--assignment", metavar="NAME", help="with nbgrader's layout: the assignment folder to grade (needed when there are several)")
+    parser.add_argument("--config", metavar="FILE", type=Path, help="grading policy to use (default: the repository's grading.toml)")
+    parser.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the messages (default: en)")
+
+
+def merge_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `convlab merge`."""
+    parser.add_argument("results", metavar="RESULTS", nargs="+", type=Path, help="RESULTS folders written by `convlab batch` (e.g. one per shard)")
+    parser.add_argument("--out", metavar="MERGED", type=Path, required=True, help="folder for the merged results")
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from ..batch.discover import DiscoveryError
+    from ..batch.executors import default_jobs
+    from ..batch.fingerprint import file_fingerprint
+    from ..batch.run import BatchOptions, run_batch
+    from ..batch.shard import parse_shard
+
+    submissions = existing_folder(args.submissions)
+    try:
+        shard = parse_shard(args.shard) if args.shard is not None else None
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    if args.dask and args.jobs:
+        raise CommandError("--jobs sets the local pool and --dask a cluster: choose one (a cluster's size is its number of workers)")
+    if args.seed is not None:
+        parse_seed(args.seed, "--seed")
+    config = load_grading_config(args.config)
+    seed, seed_kind = resolve_seed(args.seed, public_seed=grader_setting(config, "public_seed"), seed_env=grader_setting(config, "seed_env"), environ=os.environ)
+    options = BatchOptions(
+        submissions=submissions,
+        results=args.out,
+        seed=seed,
+        seed_kind=seed_kind,
+        config=config,
+        config_sha=file_fingerprint(args.config or GRADING_TOML),
+        lang=args.lang,
+        jobs=args.jobs or default_jobs(),
+        shard=shard,
+        dask=args.dask,
+        assignment=args.assignment,
+    )
+    try:
+        summary = run_batch(options)
+    except DiscoveryError as error:
+        raise CommandError(str(error)) from None
+    except ImportError as error:
+        if args.dask and "distributed" in str(error):
+            raise CommandError("--dask needs Dask's distributed package: pip install 'dask[distributed]'", EXIT_USAGE) from None
+        raise
+    except (OSError, TimeoutError, ValueError) as error:
+        if args.dask:
+            raise CommandError(f"cannot grade on Dask at {args.dask}: {error}", EXIT_GRADER_FAILED) from None
+        if isinstance(error, OSError):
+            raise CommandError(f"cannot write {args.out}: {error.strerror or error}", EXIT_GRADER_FAILED) from None
+        raise
+    for failure in summary.failures:
+        print(f"convlab batch: grader error: {failure}", file=sys.stderr)
+    return EXIT_GRADER_FAILED if summary.failed else EXIT_OK
+
+
+def batch(args: argparse.Namespace) -> int:
+    """Grade every submission in SUBMISSIONS into RESULTS; keep what is already graded."""
+    return run_command("batch", lambda: _batch(args))
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from ..batch.merge import MergeError, merge_results
+
+    for path in args.results:
+        existing_folder(path)
+    try:
+        summary = merge_results(args.results, args.out)
+    except MergeError as error:
+        raise CommandError(str(error), EXIT_USAGE) from None
+    print(f"convlab merge: {summary.submissions} submissions from {summary.inputs} folders; wrote {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def merge(args: argparse.Namespace) -> int:
+    """Join RESULTS folders of one course's shards into MERGED."""
+    return run_command("merge", lambda: _merge(args))

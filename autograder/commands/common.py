@@ -1,0 +1,134 @@
+"""What the grading commands share: exit codes, friendly errors, config, engine, folders, terminal.
+
+Exit codes (the same for every command):
+    0  grading ran, whatever the score
+    1  the grader could not run: bad grading.toml, the engine failed, a result file could not be written
+    2  the command line asked for something impossible: a missing folder, a bad or missing seed
+
+Nothing here imports torch or the grading engine at import time: `convlab --help` stays fast.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Callable
+
+from ..paths import STUDENT_MODULES
+
+EXIT_OK = 0
+EXIT_GRADER_FAILED = 1
+EXIT_USAGE = 2
+
+TABLE_MIN_WIDTH = 60
+TABLE_MAX_WIDTH = 100
+TABLE_FALLBACK_WIDTH = 88
+# A submission folder may hold the modules itself, or hold the assignments package that does.
+PACKAGE_FOLDER = "assignments"
+
+
+class CommandError(Exception):
+    """A failure the user can fix: printed as one line, no traceback, with its exit code."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_USAGE):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def run_command(name: str, body: Callable[[], int]) -> int:
+    """Run body; turn a CommandError into `convlab NAME: message` on stderr and its exit code."""
+    _tolerant_stdout()
+    try:
+        return body()
+    except CommandError as error:
+        print(f"convlab {name}: {error}", file=sys.stderr)
+        return error.exit_code
+
+
+def _tolerant_stdout() -> None:
+    # A terminal that cannot show "═" or Chinese gets "?" instead of a UnicodeEncodeError.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+
+
+def existing_folder(text: str | os.PathLike) -> Path:
+    """The folder named on the command line, or a CommandError saying what is wrong with it."""
+    path = Path(text)
+    if not path.exists():
+        raise CommandError(f"no such folder: {path}")
+    if not path.is_dir():
+        raise CommandError(f"not a folder: {path} (pass the folder that holds {STUDENT_MODULES[0]}.py and the other modules)")
+    return path
+
+
+def holds_student_modules(folder: Path) -> bool:
+    """Whether folder holds at least one of the student modules (warmup.py, sizes.py, ...)."""
+    return any((folder / f"{module}.py").is_file() for module in STUDENT_MODULES)
+
+
+def locate_modules(folder: Path) -> Path:
+    """The folder itself when it holds student modules, else its assignments/ subfolder if that does.
+
+    A student who uploads the whole package folder and one who uploads its files
+    are graded the same way. When neither holds a module the folder is graded as
+    it is (it scores 0) and a note goes to stderr.
+    """
+    if holds_student_modules(folder):
+        return folder
+    nested = folder / PACKAGE_FOLDER
+    if nested.is_dir() and holds_student_modules(nested):
+        return nested
+    names = ", ".join(f"{m}.py" for m in STUDENT_MODULES)
+    print(f"convlab: note: {folder} holds none of the student modules ({names})", file=sys.stderr)
+    return folder
+
+
+def load_grading_config(path: Path | None = None):
+    """grading.toml (or `path`) loaded and validated; any problem becomes a one-line CommandError."""
+    if path is not None and not Path(path).is_file():
+        raise CommandError(f"no such grading policy file: {path}", EXIT_GRADER_FAILED)
+    try:
+        from ..config import load_config
+    except ImportError as error:
+        raise CommandError(f"the grader's configuration module is missing: {error}", EXIT_GRADER_FAILED) from None
+    try:
+        return load_config(path)
+    except Exception as error:  # a broken policy file, whatever the parser raises: say why and stop
+        where = path or "grading.toml"
+        raise CommandError(f"cannot use {where}: {error}", EXIT_GRADER_FAILED) from None
+
+
+def grader_setting(config, name: str):
+    """A [grader] key of the loaded config (public_seed, seed_env, oracle_device)."""
+    return getattr(config.grader, name)
+
+
+def grade_folder(folder: Path, *, seed: int, seed_kind: str, config, lang: str, name: str | None = None):
+    """Grade one folder with the engine; the result is named after `name` (default: the folder)."""
+    try:
+        from ..grade import grade_submission
+    except ImportError as error:
+        raise CommandError(f"the grading engine is missing: {error}", EXIT_GRADER_FAILED) from None
+    try:
+        result = grade_submission(folder, seed=seed, seed_kind=seed_kind, config=config, lang=lang)
+    except (OSError, ValueError) as error:
+        raise CommandError(f"cannot grade {folder}: {error}", EXIT_GRADER_FAILED) from None
+    if name:
+        result.submission = name
+    return result
+
+
+def table_width() -> int:
+    """The terminal's width, kept between 60 and 100 columns (88 when not a terminal)."""
+    columns = shutil.get_terminal_size((TABLE_FALLBACK_WIDTH, 24)).columns
+    return max(TABLE_MIN_WIDTH, min(TABLE_MAX_WIDTH, columns))
+
+
+def use_color(stream=None) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org) or TERM=dumb."""
+    stream = stream or sys.stdout
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"

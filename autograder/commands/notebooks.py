@@ -1,0 +1,58 @@
+"""`convlab notebooks [--check]`: build the nbgrader course's source folder, or check it is current.
+
+    convlab notebooks           write course/source/<assignment>/ (notebooks + the students' package)
+    convlab notebooks --check   list what is stale and exit 1, writing nothing
+
+Exit codes: 0 up to date (or rewritten), 1 stale (--check), 2 the build failed (the
+message says why: grading.toml and the parts disagree, reference/ cannot be released...).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..paths import REPO_ROOT
+
+EXIT_OK = 0
+EXIT_STALE = 1
+EXIT_FAILED = 2
+
+
+def notebooks_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="list the stale files of course/source/ and exit 1, without writing anything",
+    )
+
+
+def notebooks(args: argparse.Namespace) -> int:
+    from ..notebooks.build import BuildError, assignment_dir, sync
+    from ..release import ReleaseError
+
+    folder = assignment_dir()
+    shown = _display(folder)
+    try:
+        stale, wrote = sync(folder, check=args.check)
+    except (BuildError, ReleaseError, ValueError) as error:
+        print(f"convlab notebooks: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    if not stale:
+        print(f"{shown}/ is up to date with reference/ and grading.toml")
+        return EXIT_OK
+    if args.check:
+        for name, reason in stale.items():
+            print(f"stale: {shown}/{name}: {reason}")
+        print("run `convlab notebooks` to rebuild them")
+        return EXIT_STALE
+    for name, reason in stale.items():
+        print(f"{'removed' if reason.startswith('left over') else 'wrote'} {shown}/{name}")
+    return EXIT_OK if wrote else EXIT_FAILED
+
+
+def _display(path) -> str:
+    """path relative to the repository when it lies inside it, else as given."""
+    try:
+        return path.resolve().relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,230 @@
+"""grading.toml, the instructor's grading policy, loaded into dataclasses and validated on load.
+
+Any unknown section or key, wrong type, non-positive limit, unknown exercise or
+check, or points that do not add up stops the grader with a ValueError that names
+the file, the table and the key, e.g.
+    grading.toml: [limits] memory_mb must be a positive integer, got -5
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+from .compare import Tolerance
+from .oracle import DEVICE_SETTINGS
+from .paths import GRADING_TOML
+
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+# Check points must add up to the exercise's points up to float rounding.
+POINTS_SLACK = 1e-9
+TOLERANCE_KEYS = ("rtol", "atol")
+EXERCISE_TOLERANCE_KEYS = {"rtol": "tolerance", "atol": "tolerance", "gradcheck_rtol": "gradcheck", "gradcheck_atol": "gradcheck"}
+
+
+MIN_MEMORY_MB = 256
+
+
+@dataclass(frozen=True)
+class GraderSettings:
+    oracle_device: str  # "auto" (CUDA when present), "cpu" or "cuda"
+    public_seed: int  # `convlab check` and the visible examples
+    seed_env: str  # environment variable holding the hidden seed
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    call_seconds: float
+    submission_seconds: float
+    memory_mb: int
+    output_kb: int
+    file_size_mb: int
+    open_files: int
+    processes: int
+
+    def sandbox_limits(self):
+        """The sandbox's Limits: these, minus submission_seconds (which the engine enforces)."""
+        from .sandbox import Limits
+
+        return Limits(**{f.name: getattr(self, f.name) for f in fields(Limits)})
+
+
+@dataclass(frozen=True)
+class ExercisePolicy:
+    exercise_id: str
+    points: float
+    check_points: Mapping[str, float]  # check id -> points, in the exercise's declared order
+    tolerance: Tolerance
+    gradcheck: Tolerance
+
+
+@dataclass(frozen=True)
+class GradingConfig:
+    grader: GraderSettings
+    limits: LimitSettings
+    forbidden_modules: tuple[str, ...]
+    tolerance: Tolerance
+    gradcheck: Tolerance
+    exercises: tuple[ExercisePolicy, ...]  # the graded exercises, in grading.toml's order
+    source: str = ""
+
+    @property
+    def total_points(self) -> float:
+        return sum(e.points for e in self.exercises)
+
+    @property
+    def exercise_ids(self) -> tuple[str, ...]:
+        return tuple(e.exercise_id for e in self.exercises)
+
+    def exercise(self, exercise_id: str) -> ExercisePolicy:
+        for policy in self.exercises:
+            if policy.exercise_id == exercise_id:
+                return policy
+        raise KeyError(exercise_id)
+
+
+class _Reader:
+    """Validating accessors that name the file, table and key in every error."""
+
+    def __init__(self, filename: str):
+        self.filename = filename
+
+    def fail(self, table: str, message: str) -> ValueError:
+        return ValueError(f"{self.filename}: [{table}] {message}")
+
+    def table(self, data: Mapping, table: str, allowed: set[str] | tuple[str, ...], required=()) -> Mapping:
+        if not isinstance(data, Mapping):
+            raise ValueError(f"{self.filename}: [{table}] must be a table, got {data!r}")
+        for key in data:
+            if key not in allowed:
+                raise self.fail(table, f"unknown key {key!r} (known: {', '.join(sorted(allowed))})")
+        for key in required:
+            if key not in data:
+                raise self.fail(table, f"{key} is missing")
+        return data
+
+    def positive_int(self, table: str, key: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise self.fail(table, f"{key} must be a positive integer, got {value!r}")
+        return value
+
+    def number(self, table: str, key: str, value: Any, *, positive: bool) -> float:
+        ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+        if not ok or value < 0 or (positive and value == 0):
+            kind = "a positive number" if positive else "a non-negative number"
+            raise self.fail(table, f"{key} must be {kind}, got {value!r}")
+        return float(value)
+
+    def string(self, table: str, key: str, value: Any, pattern: re.Pattern | None = None, what: str = "a string") -> str:
+        if not isinstance(value, str) or not value or (pattern is not None and not pattern.match(value)):
+            raise self.fail(table, f"{key} must be {what}, got {value!r}")
+        return value
+
+
+def load_config(path: str | Path | None = None) -> GradingConfig:
+    """Read and validate grading.toml (default: the repository's); ValueError names any problem."""
+    path = Path(path) if path is not None else GRADING_TOML
+    with open(path, "rb") as handle:
+        try:
+            data = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as error:
+            raise ValueError(f"{path.name}: not valid TOML: {error}") from None
+    return parse_config(data, path.name)
+
+
+def parse_config(data: Mapping, filename: str = "grading.toml") -> GradingConfig:
+    """A GradingConfig from grading.toml's parsed tables."""
+    from .exercises import REGISTRY
+
+    read = _Reader(filename)
+    sections = ("grader", "limits", "policy", "tolerance", "gradcheck", "exercises")
+    optional = ("scoreboard",)  # read by `convlab scoreboard`, validated here too
+    for section in data:
+        if section not in sections + optional:
+            raise ValueError(f"{filename}: unknown section [{section}] (known: {', '.join(sections + optional)})")
+    for section in sections:
+        if section not in data:
+            raise ValueError(f"{filename}: section [{section}] is missing")
+    if "scoreboard" in data:
+        from .scoreboard.settings import SettingsError, validate
+
+        try:
+            validate(data["scoreboard"], f"{filename}: [scoreboard]")
+        except SettingsError as error:
+            raise ValueError(str(error)) from None
+
+    grader = read.table(data["grader"], "grader", ("oracle_device", "public_seed", "seed_env"), required=("oracle_device", "public_seed", "seed_env"))
+    if grader["oracle_device"] not in DEVICE_SETTINGS:
+        raise read.fail("grader", f"oracle_device must be one of {', '.join(DEVICE_SETTINGS)}, got {grader['oracle_device']!r}")
+    seed = grader["public_seed"]
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise read.fail("grader", f"public_seed must be a non-negative integer, got {seed!r}")
+    settings = GraderSettings(
+        oracle_device=grader["oracle_device"],
+        public_seed=seed,
+        seed_env=read.string("grader", "seed_env", grader["seed_env"], ENV_NAME, "an environment variable name"),
+    )
+
+    limit_names = tuple(f.name for f in fields(LimitSettings))
+    raw_limits = read.table(data["limits"], "limits", limit_names, required=limit_names)
+    limits = LimitSettings(
+        **{
+            name: read.number("limits", name, raw_limits[name], positive=True)
+            if name.endswith("_seconds")
+            else read.positive_int("limits", name, raw_limits[name])
+            for name in limit_names
+        }
+    )
+    if limits.memory_mb < MIN_MEMORY_MB:
+        # Python and numpy alone take about 100 MB of address space: less and no call can start.
+        raise read.fail("limits", f"memory_mb must be at least {MIN_MEMORY_MB}, got {limits.memory_mb}")
+
+    policy = read.table(data["policy"], "policy", ("forbidden_modules",), required=("forbidden_modules",))
+    modules = policy["forbidden_modules"]
+    if not isinstance(modules, list):
+        raise read.fail("policy", f"forbidden_modules must be a list of module names, got {modules!r}")
+    forbidden = tuple(read.string("policy", "forbidden_modules", m, MODULE_NAME, "a list of module names") for m in modules)
+
+    tolerance = _tolerance(read, data["tolerance"], "tolerance")
+    gradcheck = _tolerance(read, data["gradcheck"], "gradcheck")
+
+    raw_exercises = data["exercises"]
+    if not isinstance(raw_exercises, Mapping) or not raw_exercises:
+        raise ValueError(f"{filename}: [exercises] must name at least one exercise with its points")
+    exercises = []
+    for exercise_id, table in raw_exercises.items():
+        if exercise_id not in REGISTRY:
+            raise ValueError(f"{filename}: [exercises.{exercise_id}] is not a known exercise (known: {', '.join(REGISTRY)})")
+        exercises.append(_exercise(read, exercise_id, table, REGISTRY[exercise_id].check_ids, tolerance, gradcheck))
+    config = GradingConfig(settings, limits, forbidden, tolerance, gradcheck, tuple(exercises), source=filename)
+    if not config.total_points > 0:
+        raise ValueError(f"{filename}: [exercises] points must add up to a positive total, got {config.total_points!r}")
+    return config
+
+
+def _tolerance(read: _Reader, data: Any, table: str) -> Tolerance:
+    data = read.table(data, table, TOLERANCE_KEYS, required=TOLERANCE_KEYS)
+    return Tolerance(**{key: read.number(table, key, data[key], positive=False) for key in TOLERANCE_KEYS})
+
+
+def _exercise(read: _Reader, exercise_id: str, data: Any, check_ids, tolerance: Tolerance, gradcheck: Tolerance) -> ExercisePolicy:
+    table = f"exercises.{exercise_id}"
+    data = read.table(data, table, ("points", "checks", *EXERCISE_TOLERANCE_KEYS), required=("points", "checks"))
+    points = read.number(table, "points", data["points"], positive=True)
+    checks = read.table(data["checks"], f"{table}.checks", check_ids, required=check_ids)
+    check_points = {c: read.number(f"{table}.checks", c, checks[c], positive=False) for c in check_ids}
+    if abs(sum(check_points.values()) - points) > POINTS_SLACK * max(1.0, points):
+        raise read.fail(f"{table}.checks", f"points add up to {sum(check_points.values())!r}, but points = {points!r}")
+    overrides = {"tolerance": dict(vars(tolerance)), "gradcheck": dict(vars(gradcheck))}
+    for key, group in EXERCISE_TOLERANCE_KEYS.items():
+        if key in data:
+            overrides[group][key.removeprefix("gradcheck_")] = read.number(table, key, data[key], positive=False)
+    return ExercisePolicy(exercise_id, points, check_points, Tolerance(**overrides["tolerance"]), Tolerance(**overrides["gradcheck"]))

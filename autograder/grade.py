@@ -1,0 +1,451 @@
+"""grade_submission: grade one submission folder into the result model.
+
+For each configured exercise (two at a time, on a small thread pool):
+  1. start a sandbox session: one child process that imports the student's modules;
+  2. prepare the cases and their expected values (cached per exercise, seed and device:
+     batch grading computes them once for the whole class);
+  3. call the student's functions, compare, name known mistakes, run the gradient checks.
+Student code never runs in this process and never sees an expected value or the seed:
+only the cases' arguments cross into the child.
+
+An exercise's result depends only on the submission, the seed and the versions: not on
+the order, the concurrency, or the other exercises (a crash, timeout or forbidden import
+costs that exercise only). The per-submission time limit stops further calls; the cases
+not run fail with a message that says so.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import __version__
+from .cases import Case
+from .compare import Problem, Tolerance, changed_arguments, close, compare, diagnose
+from .config import ExercisePolicy, GradingConfig, load_config
+from .exercises import REGISTRY, Check, Exercise, Mistake
+from .exercises.spec import Raised, Raises
+from .gradcheck import GradCase, Reference, run_grad_case
+from .messages import Catalog, catalog
+from .results import CaseResult, CheckResult, ExerciseResult, SubmissionResult
+
+GRADER_WORKERS = 2
+SEED_KINDS = ("public", "hidden")
+TIMING_KEYS = ("process_start", "oracle", "student_calls", "gradient_checks")
+# Expected values kept for this many (exercise, seed, device) keys: a class graded with one
+# seed needs 15; a grader process that changes seeds does not grow without bound.
+CACHE_ENTRIES = 64
+ERROR_CHARS = 300
+# A message lists the problems of at most this many parts of a result (LeNet has ten).
+PARTS_SHOWN = 3
+
+# The diagnosis of a function that changed its arguments in place (no mistake function needed).
+INPUT_MUTATED = Mistake("input_mutated", {})
+# Outcomes the engine gives itself, without calling (the sandbox never reports these).
+DEADLINE, SKIPPED_TIMEOUT, SKIPPED_FORBIDDEN = "deadline", "skipped_timeout", "skipped_forbidden"
+
+
+def grade_submission(
+    submission_dir: Path,
+    *,
+    seed: int,
+    seed_kind: str = "hidden",
+    config: GradingConfig | None = None,
+    only: Sequence[str] | None = None,
+    lang: str = "en",
+    measure_speed: bool = False,
+) -> SubmissionResult:
+    """Grade every exercise of grading.toml (or those in `only`) of the submission in submission_dir.
+
+    measure_speed: also time the student's conv2d_forward and a LeNet training step against
+    the reference (autograder/speed.py), for the scoreboard; it never changes a score.
+    """
+    start = time.perf_counter()
+    config = config or load_config()
+    text = catalog(lang)
+    submission_dir = Path(submission_dir)
+    if seed_kind not in SEED_KINDS:
+        raise ValueError(f"seed_kind must be one of {', '.join(SEED_KINDS)}, got {seed_kind!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if not submission_dir.is_dir():
+        raise ValueError(f"not a folder: {submission_dir}")
+    policies = _selected(config, only)
+
+    from . import oracle
+    from .sandbox import isolation_report
+
+    deadline = start + config.limits.submission_seconds
+    with ThreadPoolExecutor(1, "convlab-oracle") as setup_pool, ThreadPoolExecutor(GRADER_WORKERS, "convlab-grade") as pool:
+        # Importing and configuring torch takes a second or two: it runs while the first
+        # sandbox children start, and each exercise waits for it before its oracle runs.
+        setup = setup_pool.submit(_timed, oracle.configure, config.grader.oracle_device)
+
+        def run(policy: ExercisePolicy) -> tuple[ExerciseResult, dict]:
+            exercise = REGISTRY[policy.exercise_id]
+            return _ExerciseRun(exercise, policy, submission_dir, seed, config, text, deadline, setup).grade()
+
+        outcomes = list(pool.map(run, policies))
+        environment, setup_seconds = setup.result()
+
+    speed = {}
+    if measure_speed:
+        from .speed import measure_speed as measure
+
+        speed = measure(submission_dir, config.limits.sandbox_limits(), config.forbidden_modules)
+
+    timings = {key: sum(t[key] for _, t in outcomes) for key in TIMING_KEYS}
+    timings["oracle"] += setup_seconds  # importing torch and configuring it is the oracle's cost
+    timings["total"] = time.perf_counter() - start
+    return SubmissionResult(
+        submission=submission_dir.resolve().name,
+        seed=seed,
+        seed_kind=seed_kind,
+        exercises=[result for result, _ in outcomes],
+        environment={**environment, "isolation": isolation_report()},
+        timings={key: round(value, 4) for key, value in timings.items()},
+        grader_version=__version__,
+        speed=speed,
+    )
+
+
+def _timed(function, *args):
+    """(function(*args), the seconds it took)."""
+    begin = time.perf_counter()
+    value = function(*args)
+    return value, time.perf_counter() - begin
+
+
+def _selected(config: GradingConfig, only: Sequence[str] | None) -> list[ExercisePolicy]:
+    """The exercises to grade, always in grading.toml's order (whatever the order of `only`)."""
+    if only is None:
+        return list(config.exercises)
+    if isinstance(only, str):
+        only = [only]
+    for exercise_id in only:
+        if exercise_id not in config.exercise_ids:
+            known = ", ".join(config.exercise_ids)
+            raise ValueError(f"no exercise {exercise_id!r} in {config.source or 'grading.toml'} (known: {known})")
+    return [policy for policy in config.exercises if policy.exercise_id in set(only)]
+
+
+# --- expected values, cached ------------------------------------------------------------------------------
+
+
+@dataclass
+class PreparedCheck:
+    check: Check
+    cases: list
+    expected: list  # per case: the oracle's value (None for gradient checks and cases that must raise)
+
+
+@dataclass
+class PreparedExercise:
+    checks: dict[str, PreparedCheck]
+    mistake_outputs: dict = field(default_factory=dict)  # (check id, case index) -> [(mistake id, output)]
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_cache: dict[tuple, PreparedExercise] = {}
+_cache_lock = threading.Lock()
+_key_locks: dict[tuple, threading.Lock] = {}
+
+
+def prepare(exercise: Exercise, seed: int) -> tuple[PreparedExercise, float]:
+    """The exercise's cases and expected values for this seed, and the seconds spent computing them (0 if cached)."""
+    from . import oracle
+    from .cases import case_rng
+
+    key = (exercise.id, seed, oracle.device_name())
+    with _cache_lock:
+        key_lock = _key_locks.setdefault(key, threading.Lock())
+    with key_lock:
+        if key in _cache:
+            return _cache[key], 0.0
+        start = time.perf_counter()
+        checks = {}
+        for check in exercise.checks:
+            cases = list(check.cases(case_rng(seed, exercise.id, check.id)))
+            expected = [None if check.gradcheck else check.expected(case) for case in cases]
+            checks[check.id] = PreparedCheck(check, cases, expected)
+        prepared = PreparedExercise(checks)
+        with _cache_lock:
+            if len(_cache) >= CACHE_ENTRIES:
+                _cache.clear()
+            _cache[key] = prepared
+        return prepared, time.perf_counter() - start
+
+
+def mistake_outputs(exercise: Exercise, prepared: PreparedExercise, check: Check, index: int) -> list[tuple[Mistake, Any]]:
+    """Each known mistake's answer for one case (a value, a Raised, or None where it cannot apply).
+
+    Computed on first need (a submission that passes never pays for them) and kept
+    with the expected values, so a class graded with one seed computes them once.
+    """
+    key = (check.id, index)
+    with prepared.lock:
+        if key in prepared.mistake_outputs:
+            return prepared.mistake_outputs[key]
+    case = prepared.checks[check.id].cases[index]
+    outputs = []
+    for mistake in exercise.mistakes_for(check.target):
+        try:
+            value = mistake.outputs[check.target](*case.args, **case.kwargs)
+            outputs.append((mistake, value[case.pick] if case.pick is not None else value))
+        except Raises as raised:
+            outputs.append((mistake, Raised(raised.error_type)))
+        except Exception:  # this mistake cannot apply to this case (e.g. a transposed non-square kernel)
+            outputs.append((mistake, None))
+    with prepared.lock:
+        prepared.mistake_outputs[key] = outputs
+    return outputs
+
+
+# --- one exercise ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Outcome:
+    """A sandbox CallOutcome, or the engine's own verdict for a call it did not make."""
+
+    status: str
+    value: Any = None
+    error_type: str = ""
+    error: str = ""
+    inputs_after: list | None = None  # the arguments as the child saw them after the call
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class _ExerciseRun:
+    """Grades one exercise in one sandbox session; collects its timings."""
+
+    def __init__(self, exercise, policy, submission_dir, seed, config, text: Catalog, deadline: float, setup):
+        self.exercise = exercise
+        self.policy = policy
+        self.submission_dir = submission_dir
+        self.seed = seed
+        self.config = config
+        self.text = text
+        self.deadline = deadline
+        self.setup = setup  # the future of the oracle's configuration, running in its own thread
+        self.timings = dict.fromkeys(TIMING_KEYS, 0.0)
+        self.bucket = "student_calls"
+        self.error: str | None = None
+        self.session = None
+        self.memo: dict[str, _Outcome] = {}
+        self.prepared: PreparedExercise | None = None
+
+    def grade(self) -> tuple[ExerciseResult, dict]:
+        from .sandbox import SandboxSession
+
+        start = time.perf_counter()
+        session = SandboxSession(self.submission_dir, self.config.limits.sandbox_limits(), self.config.forbidden_modules)
+        with session:
+            self.session = session
+            self.timings["process_start"] = time.perf_counter() - start
+            self.setup.result()
+            self.prepared, self.timings["oracle"] = prepare(self.exercise, self.seed)
+            checks = [self._check(self.prepared.checks[check_id]) for check_id in self.exercise.check_ids]
+        result = ExerciseResult(
+            exercise_id=self.exercise.id,
+            title=self.text.text(f"exercise.{self.exercise.id}"),
+            checks=checks,
+            error=self.error,
+            seconds=round(time.perf_counter() - start, 4),
+        )
+        return result, self.timings
+
+    # -- calls ------------------------------------------------------------------------------------------------
+
+    def call(self, target: str, args: tuple, kwargs: dict, *, key: str | None = None, with_inputs: bool = False) -> _Outcome:
+        """One call into the child (or the engine's verdict when it may not call any more)."""
+        if key is not None and key in self.memo:
+            return self.memo[key]
+        if self.error is not None:
+            return _Outcome(SKIPPED_FORBIDDEN)
+        if time.perf_counter() >= self.deadline:
+            return _Outcome(DEADLINE)
+        start = time.perf_counter()
+        outcome = self._sandbox_call(target, args, kwargs, with_inputs)
+        self.timings[self.bucket] += time.perf_counter() - start
+        if outcome.status == "forbidden_import":
+            self.error = self.outcome_text(outcome)
+        if key is not None:
+            self.memo[key] = outcome
+        return outcome
+
+    def _sandbox_call(self, target, args, kwargs, with_inputs) -> _Outcome:
+        returning_inputs = getattr(self.session, "call_with_inputs", None) if with_inputs else None
+        raw = (returning_inputs or self.session.call)(target, *args, **kwargs)
+        outcome = _Outcome(raw.status, raw.value, raw.error_type or "", raw.error or "")
+        if returning_inputs is not None and outcome.ok:
+            reply = outcome.value
+            outcome.value = reply["result"]
+            outcome.inputs_after = list(reply["args"]) + [reply["kwargs"].get(k) for k in kwargs]
+        return outcome
+
+    def _mistake_outputs(self, check: Check, index: int) -> list[tuple[Mistake, Any]]:
+        start = time.perf_counter()
+        outputs = mistake_outputs(self.exercise, self.prepared, check, index)
+        self.timings["oracle"] += time.perf_counter() - start
+        return outputs
+
+    def _failure(self, outcome: _Outcome, found: list[tuple[str, Mistake]] = ()) -> str:
+        """The message of a case whose call did not return normally, with any likely cause."""
+        return self.outcome_text(outcome) + self.text.text("diagnosis.end") + self._causes(found)
+
+    def outcome_text(self, outcome: _Outcome) -> str:
+        """The student-facing sentence for a call that did not return normally."""
+        params = {
+            "error_type": outcome.error_type,
+            "error": _short(outcome.error),
+            "seconds": _seconds(self.config.limits.call_seconds),
+            "limit": _seconds(self.config.limits.submission_seconds),
+        }
+        return self.text.text(f"call.{outcome.status}", **params)
+
+    # -- checks ----------------------------------------------------------------------------------------------
+
+    def _check(self, prepared: PreparedCheck) -> CheckResult:
+        check = prepared.check
+        start = time.perf_counter()
+        self.bucket = "gradient_checks" if check.gradcheck else "student_calls"
+        tolerance = self.policy.gradcheck if check.gradcheck else self.policy.tolerance
+        results, timed_out = [], False
+        for index, case in enumerate(prepared.cases):
+            if timed_out:
+                results.append(self._case_result(case, False, self._failure(_Outcome(SKIPPED_TIMEOUT))))
+                continue
+            if check.gradcheck:
+                result, status = self._grad_case(case, tolerance)
+            else:
+                result, status = self._compare_case(prepared, index, case, tolerance)
+            timed_out = status == "timeout"
+            results.append(result)
+        return CheckResult(
+            check_id=check.id,
+            title=self.text.text(f"check.{self.exercise.id}.{check.id}"),
+            points_possible=self.policy.check_points[check.id],
+            cases=results,
+            seconds=round(time.perf_counter() - start, 4),
+        )
+
+    def _case_result(self, case, passed: bool, message: str = "", diagnosis: str | None = None) -> CaseResult:
+        name = self.text.text(case.label.key, **case.label.params)
+        return CaseResult(name=name, passed=passed, message=message, diagnosis=diagnosis, hidden=case.hidden)
+
+    def _compare_case(self, prepared: PreparedCheck, index: int, case: Case, tol: Tolerance) -> tuple[CaseResult, str]:
+        check = prepared.check
+        outcome = self.call(check.target, case.args, case.kwargs, key=case.call_key, with_inputs=True)
+        if case.expect_error:
+            return self._error_case(prepared, index, case, outcome, tol), outcome.status
+        if not outcome.ok:
+            found = self._raised_diagnosis(prepared, index, outcome)
+            return self._case_result(case, False, self._failure(outcome, found), _first(found)), outcome.status
+        expected = prepared.expected[index]
+        problems = _picked(outcome.value, case.pick)
+        got = outcome.value[case.pick] if case.pick is not None and not problems else outcome.value
+        problems = problems or compare(got, expected, tol, leaf_names=check.leaves, hidden=case.hidden)
+        if outcome.inputs_after is not None:
+            changed = changed_arguments(case.named_arguments(), outcome.inputs_after)
+            problems += [Problem("compare.mutated", {"arg": name}) for name in changed]
+        if not problems:
+            return self._case_result(case, True), outcome.status
+        failing = [p.leaf for p in problems if p.key != "compare.mutated"]
+        found = []
+        if failing:
+            found = diagnose(got, expected, failing, self._mistake_outputs(check, index), tol, check.leaves)
+        if not found and len(failing) < len(problems):
+            found = [("", INPUT_MUTATED)]
+        message = self._render(problems) + self._causes(found)
+        return self._case_result(case, False, message, _first(found)), outcome.status
+
+    def _raised_diagnosis(self, prepared: PreparedCheck, index: int, outcome: _Outcome) -> list[tuple[str, Mistake]]:
+        """A known mistake that raises the same exception on this case, if the student's call raised."""
+        if outcome.status != "exception":
+            return []
+        for mistake, output in self._mistake_outputs(prepared.check, index):
+            if isinstance(output, Raised) and output.error_type == outcome.error_type:
+                return [("", mistake)]
+        return []
+
+    def _error_case(self, prepared: PreparedCheck, index: int, case: Case, outcome: _Outcome, tol: Tolerance) -> CaseResult:
+        """A case whose call must raise case.expect_error."""
+        if outcome.status == "exception" and outcome.error_type == case.expect_error:
+            return self._case_result(case, True)
+        found: list[tuple[str, Mistake]] = []
+        if outcome.status == "exception":
+            message = self.text.text("call.wrong_exception", expected=case.expect_error, error_type=outcome.error_type, error=_short(outcome.error))
+            found = self._raised_diagnosis(prepared, index, outcome)
+        elif outcome.ok:
+            message = self.text.text("call.no_exception", expected=case.expect_error, got=_short(repr(outcome.value)))
+            candidates = self._mistake_outputs(prepared.check, index)
+            found = [("", m) for m, output in candidates if not isinstance(output, Raised) and close(outcome.value, output, tol)][:1]
+        else:
+            return self._case_result(case, False, self._failure(outcome))
+        return self._case_result(case, False, message + self.text.text("diagnosis.end") + self._causes(found), _first(found))
+
+    def _grad_case(self, case: GradCase, tol: Tolerance) -> tuple[CaseResult, str]:
+        from . import oracle
+
+        def call(target, args, kwargs, key=None):
+            return self.call(target, args, kwargs, key=key)
+
+        reference = Reference(
+            value=lambda target, args, kwargs: oracle.ORACLES[target](*args, **kwargs),
+            agrees=lambda got, correct: not compare(got, correct, self.policy.tolerance),
+        )
+        verdict = run_grad_case(case, call, tol.rtol, tol.atol, reference)
+        if verdict.failed_call is not None:
+            return self._case_result(case, False, self._failure(verdict.failed_call)), verdict.failed_call.status
+        if verdict.passed:
+            return self._case_result(case, True), "ok"
+        return self._case_result(case, False, self._render(verdict.problems)), "ok"
+
+    def _render(self, problems: list[Problem]) -> str:
+        """The problems as one sentence, each prefixed by the part it concerns ("dw: ...; db: ...")."""
+        parts = []
+        for problem in problems[:PARTS_SHOWN]:
+            sentence = self.text.text(problem.key, **problem.params)
+            parts.append(f"{problem.leaf}: {sentence}" if problem.leaf else sentence)
+        if len(problems) > PARTS_SHOWN:
+            parts.append(self.text.text("compare.more_parts", count=len(problems) - PARTS_SHOWN))
+        return "; ".join(parts) + self.text.text("diagnosis.end")
+
+    def _causes(self, found: list[tuple[str, Mistake]]) -> str:
+        """ " Likely cause: ..." for each (part, mistake) the diagnosis found."""
+        text = ""
+        for leaf, mistake in found:
+            cause = self.text.text(mistake.message_key, **mistake.params)
+            text += self.text.text("diagnosis.likely_part" if leaf else "diagnosis.likely", part=leaf, cause=cause)
+        return text
+
+
+def _first(found: list[tuple[str, Mistake]]) -> str | None:
+    return found[0][1].id if found else None
+
+
+def _picked(got: Any, pick: str | None) -> list[Problem]:
+    """Problems with a dict result before one of its entries can be compared."""
+    if pick is None:
+        return []
+    if not isinstance(got, dict):
+        return [Problem("compare.not_dict", {"got": type(got).__name__})]
+    if pick not in got:
+        return [Problem("compare.missing_keys", {"keys": pick})]
+    return []
+
+
+def _short(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= ERROR_CHARS else text[: ERROR_CHARS - 1] + "…"
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g}"

@@ -1,0 +1,46 @@
+"""Where things live, and which student module defines which API name."""
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+REFERENCE_DIR = REPO_ROOT / "reference"
+ASSIGNMENTS_DIR = REPO_ROOT / "assignments"
+GRADING_TOML = REPO_ROOT / "grading.toml"
+SAMPLES_DIR = REPO_ROOT / "samples"
+
+# The files a student edits: each holds solution blocks in reference/.
+STUDENT_MODULES = (
+    "warmup",
+    "sizes",
+    "conv_forward",
+    "kernels",
+    "conv_backward",
+    "pooling",
+    "layers",
+    "lenet",
+)
+
+# The files the course provides whole (no solution blocks): the grader always
+# uses its own copies, never a student's.
+PROVIDED_MODULES = ("__init__", "data", "training")
+
+# API name -> the student module that defines it.
+API = {
+    "conv1d_full": "warmup",
+    "conv_output_size": "sizes",
+    "pool_output_size": "sizes",
+    "pad2d": "conv_forward",
+    "conv2d_forward": "conv_forward",
+    "classic_kernels": "kernels",
+    "conv_relu_pool": "kernels",
+    "rot180": "conv_backward",
+    "dilate": "conv_backward",
+    "conv2d_backward": "conv_backward",
+    "max_pool_forward": "pooling",
+    "max_pool_backward": "pooling",
+    "avg_pool_forward": "pooling",
+    "avg_pool_backward": "pooling",
+    "relu_forward": "layers",
+    "relu_backward": "layers",
+    "softmax_cross_entropy": "layers",
+    "LeNet": "lenet",
+}

@@ -1,0 +1,95 @@
+"""The facts that make a score reproducible: seed kind, device, versions, timings.
+
+Shared by the terminal table and the Gradescope output. A hidden seed is never
+printed, only the word "hidden"; a public seed is printed so a student can rerun it.
+"""
+from __future__ import annotations
+
+from ..results import SubmissionResult
+from .labels import label
+from .text import display_width, format_seconds, wrap
+
+SEPARATOR = " · "
+# Keys of SubmissionResult.environment shown first, in this order; the rest follow as given.
+LEADING_KEYS = ("device", "oracle_device", "torch", "numpy", "python")
+# A nested dict under one of these keys is a plain list of versions: shown without its key.
+VERSION_GROUPS = ("versions",)
+# Any other nested dict is shown by this key's value when it has one, else by its key names.
+SUMMARY_KEY = "summary"
+
+
+def seed_text(result: SubmissionResult, lang: str = "en") -> str:
+    """ "seed 2021 (public)" or "seed hidden": the hidden seed itself never leaves the grader."""
+    if result.seed_kind == "public":
+        return label(lang, "seed_public", seed=result.seed)
+    return label(lang, "seed_hidden")
+
+
+def _value(value: object) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_value(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_value(v) for v in value)
+    return str(value)
+
+
+def _digest(details: dict) -> str:
+    # A detailed record (the sandbox's isolation report) is summed up in one line: its own
+    # "summary" when it has one, else the names of what it records; the JSON keeps it whole.
+    if SUMMARY_KEY in details:
+        return _value(details[SUMMARY_KEY])
+    return ", ".join(str(key).replace("_", " ") for key in details)
+
+
+def environment_items(environment: dict, lang: str = "en") -> list[str]:
+    """The environment as "name value" items, device and library versions first."""
+    flat: dict[str, str] = {}
+    digests = {str(k) for k, v in environment.items() if isinstance(v, dict) and k not in VERSION_GROUPS}
+    for key, value in environment.items():
+        if key in VERSION_GROUPS and isinstance(value, dict):
+            flat.update({str(k): _value(v) for k, v in value.items()})
+        elif isinstance(value, dict):
+            flat[str(key)] = _digest(value)
+        else:
+            flat[str(key)] = _value(value)
+    ordered = [k for k in LEADING_KEYS if k in flat] + [k for k in flat if k not in LEADING_KEYS]
+    return [f"{_item_name(key, lang)}{':' if key in digests else ''} {flat[key]}" for key in ordered]
+
+
+def _item_name(key: str, lang: str) -> str:
+    if key.endswith("device"):
+        return label(lang, "device")
+    if key == "isolation":
+        return label(lang, "isolation")
+    return key.replace("_", " ")
+
+
+def timing_text(timings: dict, lang: str = "en") -> str:
+    """ "time 3.21 s (oracle 0.40 s · student calls 1.10 s)": the total first, then its parts."""
+    if not timings:
+        return ""
+    parts = [f"{key.replace('_', ' ')} {format_seconds(float(value))}" for key, value in timings.items() if key != "total"]
+    if "total" in timings:
+        text = f"{label(lang, 'time')} {format_seconds(float(timings['total']))}"
+        return f"{text} ({SEPARATOR.join(parts)})" if parts else text
+    return f"{label(lang, 'time')}: {SEPARATOR.join(parts)}"
+
+
+def pack(items: list[str], width: int) -> list[str]:
+    """items joined by " · " into lines of at most `width` columns, breaking only between items."""
+    lines: list[str] = []
+    for item in items:
+        if lines and display_width(lines[-1] + SEPARATOR + item) <= width:
+            lines[-1] += SEPARATOR + item
+        else:
+            lines += wrap(item, width)
+    return lines
+
+
+def footer_lines(result: SubmissionResult, width: int, lang: str = "en") -> list[str]:
+    """The footer, wrapped to `width` columns: seed and environment, timings, grader version."""
+    lines = pack([seed_text(result, lang), *environment_items(result.environment, lang)], width)
+    lines += wrap(timing_text(result.timings, lang), width)
+    if result.grader_version:
+        lines.append(f"{label(lang, 'grader')} {result.grader_version}")
+    return lines

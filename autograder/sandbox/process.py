@@ -1,0 +1,225 @@
+"""One sandbox child, seen from the grader: start it, exchange frames with deadlines, end it.
+
+The child is `python -I -S -B -u` running child/bootstrap.py with a JSON plan in
+argv; requests and responses travel on two dedicated pipes, stdout and stderr
+on a third that a drain thread empties into a CappedOutput.
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .child import wire
+from .output import CappedOutput
+from . import reaping
+
+CODE_DIR = str(Path(__file__).resolve().parent)  # holds the child package
+BOOT = "import sys; sys.path.insert(0, {code_dir!r}); from child.bootstrap import main; main()"
+STARTUP_SECONDS = 30.0
+STOP_GRACE_SECONDS = 2.0
+MAX_RESPONSE_BYTES = 64 << 20
+MAX_REQUEST_BYTES = 256 << 20
+CHUNK = 1 << 20
+
+
+class ChildGone(Exception):
+    """The child ended, or closed its end of the protocol, before answering."""
+
+
+class CallTimeout(Exception):
+    """The deadline passed before the exchange finished."""
+
+
+class ChildProcess:
+    def __init__(self, plan: dict, env: dict, cwd: Path, output: CappedOutput, session_uid: int | None):
+        self.plan = plan
+        self.env = env
+        self.cwd = cwd
+        self.output = output
+        self.session_uid = session_uid
+        self.popen: subprocess.Popen | None = None
+        self.hello: dict = {}
+        self._reaper: tuple[int, str] | None = None
+        self._drain = None
+
+    # ------------------------------------------------------------ start
+
+    def start(self) -> dict:
+        """Start the child and wait for its hello; return its isolation report.
+
+        Raises ChildGone with the child's own message when its setup failed.
+        """
+        request_read, self._request = os.pipe()
+        self._response, response_write = os.pipe()
+        output_read, output_write = os.pipe()
+        plan = dict(self.plan, request_fd=request_read, response_fd=response_write,
+                    code_dir=CODE_DIR, max_request_bytes=MAX_REQUEST_BYTES)
+        command = [os.path.realpath(sys.executable), "-I", "-S", "-B", "-u",
+                   "-c", BOOT.format(code_dir=CODE_DIR), json.dumps(plan)]
+        try:
+            self.popen = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=output_write, stderr=output_write,
+                pass_fds=(request_read, response_write), env=self.env, cwd=self.cwd,
+                start_new_session=True,
+            )
+        except BaseException:
+            for fd in (self._request, self._response, output_read):
+                os.close(fd)
+            raise
+        finally:
+            for fd in (request_read, response_write, output_write):
+                os.close(fd)
+        self._drain = self.output.drain(output_read)
+        os.set_blocking(self._request, False)
+        header = self._receive_hello(time.monotonic() + STARTUP_SECONDS)
+        if "fatal" in header or type(header.get("hello")) is not dict:
+            self.stop()
+            raise ChildGone(f"the sandbox could not start: {str(header.get('fatal', 'no hello'))[:500]}")
+        self.hello = header["hello"]
+        for pid in reaping.children_of(self.popen.pid):
+            self._reaper = (pid, reaping.start_time(pid))
+        return self.hello
+
+    def _receive_hello(self, deadline: float) -> dict:
+        try:
+            header, _ = wire.read_frame(lambda n: self._read_exactly(n, deadline), 0)
+        except CallTimeout:
+            self.stop()
+            raise ChildGone(f"the sandbox did not start within {STARTUP_SECONDS:.0f} s") from None
+        except (ChildGone, wire.WireError):
+            self.wait_exit(STOP_GRACE_SECONDS)
+            why = self.exit_description()
+            self.stop()
+            raise ChildGone(f"the sandbox ended while starting ({why})") from None
+        return header
+
+    # ------------------------------------------------------------ exchange
+
+    def exchange(self, frame: bytes, deadline: float) -> tuple[dict, list[bytes]]:
+        """Send one request frame and read the response frame, both before deadline.
+
+        Raises CallTimeout, ChildGone, or wire.WireError for a malformed response.
+        """
+        self._write_all(frame, deadline)
+        return wire.read_frame(lambda n: self._read_exactly(n, deadline), MAX_RESPONSE_BYTES)
+
+    def _write_all(self, data: bytes, deadline: float) -> None:
+        view = memoryview(data)
+        poller = select.poll()
+        poller.register(self._request, select.POLLOUT)
+        while view:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise CallTimeout
+            events = poller.poll(remaining * 1000)
+            if any(event & (select.POLLERR | select.POLLHUP) for _, event in events):
+                raise ChildGone
+            if events:
+                try:
+                    view = view[os.write(self._request, view[:CHUNK]):]
+                except BlockingIOError:
+                    continue
+                except BrokenPipeError:
+                    raise ChildGone from None
+
+    def _read_exactly(self, size: int, deadline: float) -> bytes:
+        chunks, remaining_bytes = [], size
+        poller = select.poll()
+        poller.register(self._response, select.POLLIN)
+        while remaining_bytes:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise CallTimeout
+            if not poller.poll(remaining * 1000):
+                continue
+            chunk = os.read(self._response, min(remaining_bytes, CHUNK))
+            if not chunk:
+                raise ChildGone
+            chunks.append(chunk)
+            remaining_bytes -= len(chunk)
+        return b"".join(chunks)
+
+    # ------------------------------------------------------------ end
+
+    def wait_exit(self, timeout: float) -> bool:
+        """Whether the child ended by itself within timeout (after it stopped answering)."""
+        try:
+            self.popen.wait(timeout)
+            return True
+        except subprocess.TimeoutExpired:
+            return False
+
+    def exit_description(self) -> str:
+        """Why the child ended, in words for a student."""
+        code = self.popen.poll() if self.popen else None
+        if code is None:
+            return "it stopped answering"
+        if code < 0:
+            return f"it was killed by {_signal_name(-code)}"
+        if code > 128:
+            return _signal_text(code - 128)
+        return f"it exited with code {code} (sys.exit, os._exit or a crash in student code)"
+
+    def stop(self) -> None:
+        """End the child and every process it started, then close the pipes. Safe to call twice."""
+        if self.popen is None:
+            return
+        pid = self.popen.pid
+        if self.popen.poll() is None:
+            _signal(pid, signal.SIGTERM)  # the keeper has the reaper kill everything, then exits
+            if not self.wait_exit(STOP_GRACE_SECONDS):
+                _signal_group(pid, signal.SIGKILL)
+                self.popen.kill()
+                self.popen.wait()
+        _signal_group(pid, signal.SIGKILL)
+        if self.session_uid is not None:
+            reaping.kill_uid(self.session_uid, STOP_GRACE_SECONDS)
+        if self._reaper:
+            reaping.wait_gone(*self._reaper, STOP_GRACE_SECONDS)
+        for fd in (self._request, self._response):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if self._drain is not None:
+            self._drain.join(STOP_GRACE_SECONDS)
+        self.popen = None
+
+
+def _signal(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    try:
+        os.killpg(pgid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _signal_text(number: int) -> str:
+    name = _signal_name(number)
+    reasons = {
+        "SIGKILL": "it was killed (SIGKILL), most likely for using more memory than memory_mb allows",
+        "SIGXCPU": "it used more CPU time than the limit allows (SIGXCPU)",
+        "SIGXFSZ": "it wrote a file larger than file_size_mb allows (SIGXFSZ)",
+        "SIGSEGV": "it crashed with a segmentation fault (SIGSEGV)",
+        "SIGABRT": "it aborted (SIGABRT)",
+    }
+    return reasons.get(name, f"it was ended by {name}")
