@@ -1,0 +1,162 @@
+"""What the course notebooks call: setup() in their first code cell, grade() in each grade cell.
+
+    from autograder import nbgrade
+    nbgrade.setup()                 # students: edits to assignments/*.py are picked up;
+                                    # nbgrader autograde: the student's code runs only in the sandbox
+    from autograder.nbgrade import grade
+    grade("conv2d_forward")         # prints the exercise's checks, returns its points (a float)
+
+grade() grades the student's modules in assignments/ (next to the notebook) with the
+same engine and the same isolation as `convlab grade`, for one exercise, and ends the
+cell with a plain float: nbgrader's partial credit. Nothing reaches stderr (nbgrader
+gives 0 points to a grade cell with any stderr output): warnings and whatever the grader
+or its libraries print there are dropped while it runs.
+
+The seed: while nbgrader autogrades (NBGRADER_EXECUTION=autograde), the hidden seed from
+the environment variable grading.toml names ([grader] seed_env, CONVLAB_SEED); grading
+refuses to run without it, or with the public seed in it. Elsewhere: that variable when
+it is set (an instructor trying the notebooks), else the public seed (students).
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+NBGRADER_EXECUTION = "NBGRADER_EXECUTION"
+AUTOGRADE = "autograde"
+# Set to 1 to make the notebooks' training cell tiny (CI runs every notebook this way).
+QUICK_ENV = "CONVLAB_NOTEBOOK_QUICK"
+QUICK_TRAINING = (1, 256, 200)  # epochs, training digits, test digits
+DEFAULT_FOLDER = "assignments"
+
+
+class NotebookGradingError(RuntimeError):
+    """The grade cell cannot grade (no hidden seed while autograding, no assignments folder...)."""
+
+
+class TrainingPlan(NamedTuple):
+    epochs: int
+    n_train: int
+    n_test: int
+
+
+def autograding() -> bool:
+    """Whether this kernel runs under `nbgrader autograde` (which sets NBGRADER_EXECUTION)."""
+    return os.environ.get(NBGRADER_EXECUTION) == AUTOGRADE
+
+
+def setup(folder: str | os.PathLike = DEFAULT_FOLDER) -> None:
+    """Prepare the kernel for the notebook's cells (call it before importing from assignments).
+
+    While autograding: the student's modules are replaced by stand-ins that call them in the
+    sandbox (see notebooks/isolated.py). Otherwise: the notebook's folder is importable and
+    IPython's autoreload re-imports a module whose file changed.
+    """
+    cwd = str(Path.cwd())
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+    if autograding():
+        from .config import load_config
+        from .notebooks.isolated import install
+
+        install(_student_folder(folder), load_config())
+        return
+    _autoreload()
+
+
+def _autoreload() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    with contextlib.redirect_stdout(io.StringIO()):
+        shell.run_line_magic("load_ext", "autoreload")
+        shell.run_line_magic("autoreload", "2")
+
+
+def training_plan(epochs: int, n_train: int, n_test: int) -> TrainingPlan:
+    """How much the notebook trains: as asked, none while autograding, a token run when QUICK_ENV=1."""
+    if autograding():
+        return TrainingPlan(0, 0, 0)
+    if os.environ.get(QUICK_ENV) == "1":
+        return TrainingPlan(*QUICK_TRAINING)
+    return TrainingPlan(epochs, n_train, n_test)
+
+
+def _student_folder(folder: str | os.PathLike) -> Path:
+    path = Path(folder)
+    if not path.is_dir():
+        raise NotebookGradingError(
+            f"no {path}/ folder next to this notebook: keep the notebook in the folder that holds your {DEFAULT_FOLDER}/ package"
+        )
+    return path
+
+
+def hidden_seed(config, environ=os.environ) -> tuple[int, str]:
+    """(seed, seed_kind) for a grade cell; see the module docstring."""
+    from .commands.common import CommandError
+    from .commands.seed import resolve_seed
+
+    name = config.grader.seed_env
+    if not autograding() and not environ.get(name, "").strip():
+        return config.grader.public_seed, "public"
+    try:
+        return resolve_seed(None, public_seed=config.grader.public_seed, seed_env=name, environ=environ)
+    except CommandError as error:
+        raise NotebookGradingError(str(error)) from None
+
+
+@contextlib.contextmanager
+def quiet_stderr() -> Iterator[None]:
+    """Drop everything written to stderr (Python's sys.stderr and file descriptor 2) and all warnings."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def grade_exercise(exercise_id: str, folder: str | os.PathLike = DEFAULT_FOLDER, *, lang: str = "en"):
+    """(ExerciseResult, seed, seed_kind) for one exercise of the student's folder, graded in the sandbox."""
+    from .commands.common import locate_modules
+    from .config import load_config
+    from .grade import grade_submission
+
+    with quiet_stderr():
+        config = load_config()
+        if exercise_id not in config.exercise_ids:
+            raise NotebookGradingError(f"grading.toml has no exercise {exercise_id!r}")
+        seed, seed_kind = hidden_seed(config)
+        folder = locate_modules(_student_folder(folder))
+        result = grade_submission(folder, seed=seed, seed_kind=seed_kind, config=config, only=[exercise_id], lang=lang)
+    return result.exercises[0], seed, seed_kind
+
+
+def grade(exercise_id: str, folder: str | os.PathLike = DEFAULT_FOLDER, *, lang: str = "en") -> float:
+    """Grade one exercise, print its checks, return its points as a plain float (nbgrader's partial credit)."""
+    from .notebooks.feedback import render_exercise
+
+    exercise, seed, seed_kind = grade_exercise(exercise_id, folder, lang=lang)
+    # One write and a flush: print() writes the text and the newline separately, and the
+    # kernel may send them as two stream messages when its flush timer fires in between.
+    sys.stdout.write(render_exercise(exercise, seed=seed, seed_kind=seed_kind, lang=lang) + "\n")
+    sys.stdout.flush()
+    # grading.toml's points are the cell's maximum; the model rounds sums to 4 decimals.
+    return float(min(exercise.points, exercise.points_possible))

@@ -1,0 +1,91 @@
+"""Notebook cells (nbformat 4.5) carrying nbgrader's schema-3 metadata.
+
+Every cell of a course notebook is locked ("read-only" in nbgrader's words): students
+work in assignments/*.py, never in the notebooks, so nbgrader restores every cell from
+the source when it autogrades. Grade cells are locked code cells with points.
+
+Cell ids double as nbgrader grade_ids: unique within a notebook, [A-Za-z0-9_-], at most
+64 characters (nbformat's limit for ids).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from textwrap import dedent
+
+SCHEMA_VERSION = 3
+CELL_ID = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell before it has an id: its kind, its text, and its points for a grade cell."""
+
+    kind: str  # "markdown" or "code"
+    source: str
+    points: float | None = None  # a grade cell's points; None for every other cell
+    exercise: str | None = None  # the exercise a grade cell grades
+
+    @property
+    def is_grade(self) -> bool:
+        return self.points is not None
+
+
+def markdown(text: str) -> Cell:
+    """A locked markdown cell; the text is dedented and stripped."""
+    return Cell("markdown", _clean(text))
+
+
+def code(text: str) -> Cell:
+    """A locked code cell that teaches (no points); the text is dedented and stripped."""
+    return Cell("code", _clean(text))
+
+
+def grade(exercise_id: str, points: float, text: str) -> Cell:
+    """A locked grade cell worth `points`, grading one exercise."""
+    return Cell("code", _clean(text), points=points, exercise=exercise_id)
+
+
+def _clean(text: str) -> str:
+    return dedent(text).strip("\n").rstrip()
+
+
+def grade_id(cell: Cell, notebook: str, index: int) -> str:
+    """The grade_id (and cell id) of the cell at `index` of `notebook`.
+
+    Grade cells are named after their exercise ("grade_conv2d_forward"): stable when the
+    text around them changes, and what the gradebook shows. Other cells are numbered.
+    """
+    name = f"grade_{cell.exercise}" if cell.is_grade else f"{notebook}_{index:02d}"
+    if not CELL_ID.match(name):
+        raise ValueError(f"{name!r} is not a valid cell id (letters, digits, '_' and '-', at most 64)")
+    return name
+
+
+def to_json(cell: Cell, cell_id: str) -> dict:
+    """The cell as nbformat 4.5 JSON, with nbgrader's metadata."""
+    nbgrader = {
+        "grade": cell.is_grade,
+        "grade_id": cell_id,
+        "locked": True,
+        "schema_version": SCHEMA_VERSION,
+        "solution": False,
+        "task": False,
+    }
+    if cell.is_grade:
+        nbgrader["points"] = _number(cell.points)
+    data = {
+        "cell_type": cell.kind,
+        "id": cell_id,
+        "metadata": {"deletable": False, "editable": False, "nbgrader": nbgrader},
+        "source": cell.source.splitlines(keepends=True),
+    }
+    if cell.kind == "code":
+        data["execution_count"] = None
+        data["outputs"] = []
+    return data
+
+
+def _number(value: float) -> int | float:
+    # 14.0 is written 14, as an instructor would type it in nbgrader's toolbar.
+    return int(value) if float(value).is_integer() else float(value)
