@@ -1,0 +1,10 @@
+"""The course scoreboard: a static site built from batch results, safe to publish.
+
+    collect     the batch records, one chosen submission per student (best or latest)
+    pseudonyms  who is shown as whom: a name the student chose, or a random one from a private file
+    histogram   one inline SVG per exercise: how many students scored how much
+    site        index.html (a sortable table, no server, no network), scoreboard.csv, scoreboard.json
+
+What reaches the site: pseudonyms, points, speed ratios. Never a student id, a
+submission name, a hash of either, a message, or the seed.
+"""

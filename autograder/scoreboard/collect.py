@@ -1,0 +1,125 @@
+"""The scoreboard's rows: one per student, from the batch records of one or more RESULTS folders.
+
+Each RESULTS folder's batch.json names the submissions of its run; their records
+give the points. A student with several submissions (several runs, or several
+uploads) is shown with the best one (most points, then the latest) or the latest
+one, as [scoreboard] pick says. Whether the student is shown, and under which
+chosen name, follows their latest submission. Grader errors are left out: they
+have no score.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..batch.store import FAILED, read_manifest, read_record
+
+SPEED_KEYS = ("conv2d_forward", "lenet_step")
+
+
+class CollectError(Exception):
+    """A RESULTS folder cannot be read (the message says which and why)."""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    title: str
+    points_possible: float
+
+
+@dataclass
+class Row:
+    student: str  # private: never written to the site
+    points: float
+    points_possible: float
+    exercises: dict[str, float]
+    speed: dict[str, float] | None
+    pseudonym: str = ""
+    rank: int = 0
+
+    @property
+    def speed_score(self) -> float | None:
+        """The geometric mean of the speed ratios (what the speed column sorts by), or None."""
+        values = [v for v in (self.speed or {}).values() if v > 0]
+        return math.exp(sum(map(math.log, values)) / len(values)) if values else None
+
+
+@dataclass
+class Board:
+    exercises: list[Exercise]
+    rows: list[Row]
+    choices: dict[str, str | None] = field(default_factory=dict)  # student -> pseudonym.txt of the latest submission
+
+
+def load_records(results_folders: list[Path]) -> list[dict]:
+    records = []
+    for folder in results_folders:
+        manifest = read_manifest(folder)
+        if manifest is None:
+            raise CollectError(f"{folder} holds no batch.json: pass a RESULTS folder written by `convlab batch` or `convlab merge`")
+        for entry in manifest.get("submissions", []):
+            record = read_record(folder, entry["key"])
+            if record is not None and record.get("status") != FAILED and record.get("points") is not None:
+                records.append(record)
+    return records
+
+
+def _moment(record: dict) -> tuple[str, str]:
+    return (record.get("submitted_at") or "", record.get("graded_at") or "")
+
+
+def pick_per_student(records: list[dict], pick: str) -> tuple[dict[str, dict], dict[str, dict]]:
+    """(student -> the record shown, student -> their latest record)."""
+    by_student: dict[str, list[dict]] = {}
+    for record in records:
+        by_student.setdefault(record["student"], []).append(record)
+    shown, latest = {}, {}
+    for student, own in by_student.items():
+        latest[student] = max(own, key=_moment)
+        shown[student] = latest[student] if pick == "latest" else max(own, key=lambda r: (r["points"], _moment(r)))
+    return shown, latest
+
+
+def exercises_of(records: list[dict]) -> list[Exercise]:
+    """Every exercise in the records, in grading order, with its title and points possible."""
+    found: dict[str, Exercise] = {}
+    for record in records:
+        for exercise in record.get("exercises") or []:
+            found.setdefault(exercise["id"], Exercise(exercise["id"], exercise.get("title") or exercise["id"], exercise["points_possible"]))
+    return list(found.values())
+
+
+def _speed(record: dict) -> dict[str, float] | None:
+    speed = record.get("speed")
+    if not isinstance(speed, dict):
+        return None
+    clean = {k: float(speed[k]) for k in SPEED_KEYS if isinstance(speed.get(k), (int, float)) and math.isfinite(speed[k]) and speed[k] > 0}
+    return clean or None
+
+
+def build_board(results_folders: list[Path], pick: str) -> Board:
+    """The rows (not yet named or ranked) of every student in the RESULTS folders."""
+    records = load_records(results_folders)
+    shown, latest = pick_per_student(records, pick)
+    rows = [
+        Row(
+            student=student,
+            points=float(record["points"]),
+            points_possible=float(record["points_possible"]),
+            exercises={e["id"]: float(e["points"]) for e in record.get("exercises") or []},
+            speed=_speed(record),
+        )
+        for student, record in sorted(shown.items())
+    ]
+    choices = {student: record.get("pseudonym_choice") for student, record in latest.items()}
+    return Board(exercises_of(list(shown.values())), rows, choices)
+
+
+def rank_rows(rows: list[Row]) -> list[Row]:
+    """Rows sorted by points (then pseudonym), with competition ranks: 1, 2, 2, 4."""
+    ordered = sorted(rows, key=lambda r: (-r.points, r.pseudonym.casefold()))
+    for position, row in enumerate(ordered, start=1):
+        row.rank = ordered[position - 2].rank if position > 1 and row.points == ordered[position - 2].points else position
+    return ordered
