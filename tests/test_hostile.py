@@ -1,0 +1,183 @@
+"""Every hostile submission (tests/hostile/attacks.py) against the sandbox, and end to end.
+
+At the sandbox level, each attack must fail its own call, leave the next call of
+the same session and a new session working, never show the planted canaries
+(a fake seed in the grader's environment, canary files in the repository, $HOME,
+/tmp and the submissions folder), and leave no process and no stray file behind.
+End to end (marked slow), grading the hostile submission gives 0 points for the
+attacked exercise and exactly the reference's points for every other.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import secrets
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.paths import REPO_ROOT
+from autograder.sandbox import Limits, SandboxSession, isolation_report
+from hostile import ATTACKS, CANARY_MARKER
+from hostile.traces import planted_files, wait_no_sandbox_processes
+
+LIMITS = Limits(call_seconds=1.5, memory_mb=512, output_kb=16, file_size_mb=8, open_files=64, processes=32)
+FORBIDDEN = ("torch", "tensorflow", "jax", "scipy.signal", "scipy.ndimage")
+REPORT = isolation_report()
+RNG = np.random.default_rng(7)
+CALLS = {  # target -> honest arguments
+    "conv1d_full": ([1.0, 2.0, 3.0], [0.0, 1.0, 0.5]),
+    "classic_kernels": (),
+    "softmax_cross_entropy": (RNG.normal(size=(4, 5)), np.array([0, 4, 2, 1])),
+    "conv2d_forward": (RNG.normal(size=(2, 3, 6, 6)), RNG.normal(size=(4, 3, 3, 3)), RNG.normal(size=4)),
+}
+reference = importlib.import_module("reference")
+
+
+def _expected(target: str):
+    return getattr(reference, target)(*CALLS[target])
+
+
+def same_value(got, expected) -> bool:
+    """Exactly the reference's value: same container types, same array dtypes, shapes and numbers."""
+    if isinstance(expected, np.ndarray):
+        return type(got) is np.ndarray and got.dtype == expected.dtype and np.array_equal(got, expected)
+    if isinstance(expected, (list, tuple)):
+        return (type(got) is type(expected) and len(got) == len(expected)
+                and all(same_value(g, e) for g, e in zip(got, expected)))
+    if isinstance(expected, dict):
+        return type(got) is dict and list(got) == list(expected) and all(same_value(got[k], v) for k, v in expected.items())
+    return type(got) is type(expected) and got == expected
+
+
+@pytest.fixture
+def canaries(tmp_path, monkeypatch):
+    """A fake hidden seed in the environment and canary files where a grader keeps its secrets."""
+    value = f"{CANARY_MARKER}-{secrets.token_hex(8)}"
+    monkeypatch.setenv("CONVLAB_SEED", value)
+    monkeypatch.setenv("CONVLAB_CANARY", value)
+    paths = [REPO_ROOT / f".{value}", Path.home() / f".{value}", Path("/tmp") / value, tmp_path / value]
+    for path in paths:
+        path.write_text(f"seed = {value}\n")
+    yield value
+    for path in paths:
+        path.unlink()
+
+
+@pytest.fixture
+def listener():
+    """A TCP listener on 127.0.0.1: nothing from a sandbox may ever reach it."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    yield server
+    server.close()
+
+
+def _requirements_met(attack) -> bool:
+    return all(name in REPORT["namespaces"] for name in attack.requires)
+
+
+def _check_outcome(attack, outcome) -> None:
+    expected = _expected(attack.target)
+    if outcome.status == "ok":
+        kind = "honest" if same_value(outcome.value, expected) else "wrong"
+        assert kind in attack.outcomes, f"{attack.name}: the call returned an {kind} value"
+    else:
+        assert outcome.status in attack.outcomes, f"{attack.name}: {outcome}"
+        assert outcome.error  # the student is told why
+
+
+def test_there_are_enough_attacks():
+    assert len(ATTACKS) >= 20
+    assert len({attack.name for attack in ATTACKS}) == len(ATTACKS)
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=lambda attack: attack.name)
+def test_an_attack_costs_its_own_call_and_nothing_else(attack, tmp_path, canaries, listener):
+    if not _requirements_met(attack):
+        pytest.skip(f"needs {attack.requires}; this machine gives {REPORT['namespaces']}")
+    assert planted_files() == []
+    submission = attack.build(tmp_path / "submission", {"__PORT__": str(listener.getsockname()[1])})
+    session = SandboxSession(submission, LIMITS, FORBIDDEN)
+    try:
+        outcome = session.call(attack.target, *CALLS[attack.target])
+        _check_outcome(attack, outcome)
+        honest = session.call("conv2d_forward", *CALLS["conv2d_forward"])
+        assert honest.status == "ok" and same_value(honest.value, _expected("conv2d_forward"))
+        output = session.output
+    finally:
+        session.close()
+    assert wait_no_sandbox_processes(session.folder, session.uid) == []
+    assert not session.folder.exists()
+    assert planted_files(tmp_path, submission) == []
+    assert canaries not in repr(outcome) + output
+    assert len(output.encode()) <= LIMITS.output_kb * 1024 + 200
+    if "net" in REPORT["namespaces"]:
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    with SandboxSession(submission, LIMITS, FORBIDDEN) as fresh:
+        honest = fresh.call("conv2d_forward", *CALLS["conv2d_forward"])
+    assert honest.status == "ok" and same_value(honest.value, _expected("conv2d_forward"))
+    assert wait_no_sandbox_processes(fresh.folder, fresh.uid) == []
+
+
+def test_the_shipped_files_never_ran(tmp_path):
+    attack = next(attack for attack in ATTACKS if attack.name == "shipped_python_files")
+    submission = attack.build(tmp_path / "submission", {})
+    with SandboxSession(submission, LIMITS, FORBIDDEN) as session:
+        for target in ("conv1d_full", "classic_kernels", "softmax_cross_entropy", "conv2d_forward"):
+            outcome = session.call(target, *CALLS[target])
+            assert outcome.status == "ok" and same_value(outcome.value, _expected(target)), target
+        assert "convlab-hostile-imported" not in session.output
+    assert planted_files() == []
+
+
+# ---------------------------------------------------------------- end to end
+
+SEED = 20240611
+# Attacks on the whole process (forks, daemons, floods, patched numpy, fake files, shipped
+# files) are graded on every exercise; the others on their own exercise and two neighbours.
+GRADE_EVERYTHING = {"fork_bomb", "setsid_daemon", "monkeypatch_numpy", "shipped_python_files"}
+NEIGHBOURS = ("conv_output_size", "relu")
+E2E_CALL_SECONDS = 2.0
+_reference_points: dict = {}
+
+
+def _grader():
+    """grade_submission and a config with a short call limit (a timeout attack then costs seconds, not minutes)."""
+    try:
+        from autograder.config import load_config
+        from autograder.grade import grade_submission
+    except ImportError:
+        pytest.skip("autograder.grade.grade_submission is not there yet")
+    config = load_config()
+    config = dataclasses.replace(config, limits=dataclasses.replace(config.limits, call_seconds=E2E_CALL_SECONDS))
+    return grade_submission, config
+
+
+def _points_by_exercise(result) -> dict[str, float]:
+    return {exercise.exercise_id: exercise.points for exercise in result.exercises}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("attack", ATTACKS, ids=lambda attack: attack.name)
+def test_grading_a_hostile_submission_costs_only_the_attacked_exercise(attack, tmp_path, canaries, listener):
+    grade_submission, config = _grader()
+    if not _requirements_met(attack):
+        pytest.skip(f"needs {attack.requires}; this machine gives {REPORT['namespaces']}")
+    if not _reference_points:
+        _reference_points.update(_points_by_exercise(grade_submission(REPO_ROOT / "reference", seed=SEED, config=config)))
+    only = None if attack.name in GRADE_EVERYTHING else (attack.exercise, *NEIGHBOURS)
+    submission = attack.build(tmp_path / "submission", {"__PORT__": str(listener.getsockname()[1])})
+    result = grade_submission(submission, seed=SEED, config=config, only=only)
+    points = _points_by_exercise(result)
+    assert set(points) == set(only or _reference_points)
+    for exercise, earned in points.items():
+        if exercise == attack.exercise and "honest" not in attack.outcomes:
+            assert earned == 0, f"{attack.name} scored {earned} on {exercise}"
+        else:
+            assert earned == _reference_points[exercise], f"{attack.name} changed the points of {exercise}"
+    assert canaries not in repr(result.to_dict())
+    assert planted_files(tmp_path, submission) == []

@@ -1,0 +1,149 @@
+"""The PyTorch oracle: deterministic float64, the lecture's numbers, and the reference's answers."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import reference
+from autograder import oracle
+from autograder.cases import case_rng
+from autograder.exercises import REGISTRY
+
+LECTURE_X4 = np.array([[2, 5, 0, 1], [6, 7, 1, 2], [3, 0, 4, 0], [3, 9, 7, 4]], dtype=float)
+LECTURE_X5 = np.array([[1, 3, 0, 2, 4], [4, 7, 4, 1, 0], [4, 6, 0, 0, 6], [3, 2, 8, 1, 2], [3, 5, 0, 7, 3]], dtype=float)
+K1 = np.array([[1, 0, 1], [-1, 1, 0], [0, 1, -1]], dtype=float)
+K2 = np.array([[-1, 1, 0], [0, 1, -1], [1, 0, 1]], dtype=float)
+POOL_X = np.array([[1, 3, 0, 3], [2, 2, 4, 1], [4, 2, 0, 0], [3, 3, 3, 1]], dtype=float)
+
+
+def image(a):
+    return a[np.newaxis, np.newaxis]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cpu_oracle():
+    return oracle.configure("cpu")
+
+
+def test_configure_makes_torch_exact_and_records_the_environment(cpu_oracle):
+    assert cpu_oracle["device"] == "cpu"
+    assert cpu_oracle["versions"] == {
+        "python": cpu_oracle["versions"]["python"],
+        "numpy": np.__version__,
+        "torch": torch.__version__,
+    }
+    assert torch.are_deterministic_algorithms_enabled()
+    assert torch.backends.cuda.matmul.allow_tf32 is False
+    assert torch.backends.cudnn.allow_tf32 is False
+    assert torch.get_num_threads() == 1
+    with pytest.raises(ValueError, match="oracle device must be one of auto, cpu, cuda, got 'tpu'"):
+        oracle.configure("tpu")
+
+
+def test_the_lecture_worked_examples():
+    zero = np.zeros(1)
+    np.testing.assert_array_equal(oracle.conv2d_forward(image(LECTURE_X4), image(K1), zero)[0, 0], [[-1, 4], [6, 16]])
+    two = oracle.conv2d_forward(image(LECTURE_X4), np.stack([K1, K2])[:, np.newaxis], np.zeros(2))
+    np.testing.assert_array_equal(two[0, 1], [[16, -6], [7, 11]])
+    np.testing.assert_array_equal(oracle.conv2d_forward(image(LECTURE_X5), image(K1), zero, 2)[0, 0], [[10, -5], [8, 3]])
+    np.testing.assert_array_equal(
+        oracle.conv2d_forward(image(LECTURE_X5), image(K1), zero, 1)[0, 0], [[10, 2, -5], [4, 9, 3], [8, 5, 3]]
+    )
+    np.testing.assert_array_equal(oracle.max_pool_forward(image(POOL_X), 2, 2)[0, 0], [[3, 4], [4, 3]])
+    np.testing.assert_array_equal(oracle.avg_pool_forward(image(POOL_X), 2, 2)[0, 0], [[2, 2], [3, 1]])
+    np.testing.assert_array_equal(
+        oracle.dilate(np.array([[1.0, 2, 3], [4, 5, 6]]), 3),
+        [[1, 0, 0, 2, 0, 0, 3], [0] * 7, [0] * 7, [4, 0, 0, 5, 0, 0, 6]],
+    )
+    dice = np.full(6, 1 / 6)
+    assert oracle.conv1d_full(dice, dice)[2] == pytest.approx(3 / 36, abs=1e-15)
+    np.testing.assert_allclose(oracle.conv1d_full([1.0, 2, 3], [0.0, 1, 0.5]), [0, 1, 2.5, 4, 1.5], atol=1e-15)
+    assert (oracle.conv_output_size(5, 3, 2), oracle.conv_output_size(4, 3, 1, 1), oracle.pool_output_size(7, 2, 2)) == (2, 4, 3)
+    assert oracle.classic_kernels()["blur"][0, 0] == 1 / 9
+    conv, relu, pool = oracle.conv_relu_pool(np.ones((80, 80, 3)), oracle.classic_kernels()["sobel_x"])
+    assert (conv.shape, relu.shape, pool.shape) == ((1, 1, 78, 78), (1, 1, 78, 78), (1, 1, 39, 39))
+
+
+def test_backward_rules_the_lecture_states():
+    # Docstring example: only z[0, 0] matters, so delta_out holds w top-left, dw = x[:2, :2], db = [1].
+    x, w = np.arange(1.0, 10.0).reshape(1, 1, 3, 3), np.array([[[[1.0, 2], [3, 4]]]])
+    delta_out, dw, db = oracle.conv2d_backward(np.array([[[[1.0, 0], [0, 0]]]]), x, w)
+    np.testing.assert_array_equal(delta_out[0, 0], [[1, 2, 0], [3, 4, 0], [0, 0, 0]])
+    np.testing.assert_array_equal(dw[0, 0], [[1, 2], [4, 5]])
+    np.testing.assert_array_equal(db, [1])
+    # Max pooling: a tie goes to the first maximum in row-major order; overlapping windows add.
+    tie = image(np.array([[2.0, 2], [2, 1]]))
+    np.testing.assert_array_equal(oracle.max_pool_backward(np.array([[[[5.0]]]]), tie, 2, 2)[0, 0], [[5, 0], [0, 0]])
+    row = image(np.array([[0.0, 3, 1]]).repeat(2, axis=0))
+    np.testing.assert_array_equal(oracle.max_pool_backward(np.array([[[[1.0, 2]]]]), row, 2, 1)[0, 0], [[0, 3, 0], [0, 0, 0]])
+    np.testing.assert_array_equal(oracle.avg_pool_backward(np.array([[[[8.0]]]]), np.zeros((1, 1, 2, 2)), 2, 2)[0, 0], [[2, 2], [2, 2]])
+    # ReLU passes no gradient at exactly 0.
+    np.testing.assert_array_equal(oracle.relu_backward(np.array([5.0, 6, 7]), np.array([-1.0, 0, 2])), [0, 0, 7])
+    loss, dlogits = oracle.softmax_cross_entropy(np.array([[0.0, 0.0]]), np.array([1]))
+    assert loss == pytest.approx(np.log(2), abs=1e-15)
+    np.testing.assert_allclose(dlogits, [[0.5, -0.5]], atol=1e-15)
+
+
+def test_results_are_float64_numpy_copies():
+    x = np.ones((1, 1, 3, 3), dtype=np.float32)
+    out = oracle.conv2d_forward(x, np.ones((1, 1, 2, 2)), np.zeros(1))
+    assert type(out) is np.ndarray and out.dtype == np.float64
+    out[...] = 7
+    assert (x == 1).all()
+
+
+def _reference_call(target, args, kwargs):
+    if target.startswith("LeNet."):
+        net = reference.LeNet(seed=0)
+        net.params = args[0]
+        logits = net.forward(args[1])
+        return logits if target == "LeNet.forward" else net.backward(args[2])
+    return getattr(reference, target)(*args, **kwargs)
+
+
+def _assert_same(ours, theirs, where):
+    if isinstance(ours, dict):
+        assert list(ours) == list(theirs), where
+        for key in ours:
+            _assert_same(ours[key], theirs[key], f"{where}[{key}]")
+    elif isinstance(ours, tuple):
+        assert len(ours) == len(theirs), where
+        for i, (a, b) in enumerate(zip(ours, theirs)):
+            _assert_same(a, b, f"{where}[{i}]")
+    else:
+        np.testing.assert_allclose(np.asarray(theirs, dtype=float), np.asarray(ours, dtype=float), rtol=1e-10, atol=1e-12, err_msg=where)
+
+
+@pytest.mark.parametrize("seed", [2021, 31337])
+def test_the_oracle_agrees_with_the_reference_on_every_case(seed):
+    checked = 0
+    for exercise in REGISTRY.values():
+        for check in exercise.checks:
+            if check.gradcheck:
+                continue
+            for n, case in enumerate(check.cases(case_rng(seed, exercise.id, check.id))):
+                if case.expect_error:
+                    with pytest.raises(ValueError):
+                        _reference_call(check.target, case.args, case.kwargs)
+                    continue
+                theirs = _reference_call(check.target, case.args, case.kwargs)
+                if case.pick is not None:
+                    theirs = theirs[case.pick]
+                _assert_same(check.expected(case), theirs, f"{exercise.id}/{check.id}/{n}")
+                checked += 1
+    assert checked > 100
+
+
+def test_lenet_params_load_by_state_dict_key():
+    from autograder.exercises.lenet import digits, random_params
+
+    rng = np.random.default_rng(5)
+    params = random_params(rng)
+    assert list(params) == list(oracle.LENET_PARAM_SHAPES) == list(reference.lenet.PARAM_SHAPES)
+    net = oracle.lenet_module(params)
+    assert list(net.state_dict()) == list(params)
+    with pytest.raises(RuntimeError):
+        oracle.lenet_module({**params, "fc4.weight": np.zeros((1, 1))})
+    x = digits(rng, 2)
+    _assert_same(oracle.lenet_forward(params, x), _reference_call("LeNet.forward", (params, x), {}), "forward")

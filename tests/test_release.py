@@ -1,0 +1,458 @@
+"""The release: assignments/ is generated from reference/, and nothing released holds a solution."""
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib
+import importlib.util
+import inspect
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from autograder.paths import ASSIGNMENTS_DIR, GRADING_TOML, REFERENCE_DIR, REPO_ROOT
+from autograder.release import (
+    BEGIN_MARKER,
+    END_MARKER,
+    GENERATED_HEADER,
+    MANIFEST_NAME,
+    ReleaseError,
+    build_student_release,
+    find_solution_blocks,
+    make_stub,
+    release,
+    release_arguments,
+    render_assignments,
+    stale_files,
+    student_release,
+    student_release_arguments,
+    sync_assignments,
+)
+
+# Solution lines shorter than this ("return out", "}") are too common to mean a leak.
+
+BEGIN = f"    {BEGIN_MARKER}\n"
+END = f"    {END_MARKER}\n"
+
+SYNTHETIC_REFERENCE = f'''"""A module."""
+import numpy as np
+
+{BEGIN_MARKER}
+from itertools import product
+
+
+def _helper(x):
+    return x + 1
+{END_MARKER}
+
+
+def area(h, w):
+    """Area of an h x w rectangle."""
+{BEGIN}    return _helper(h) * w - w
+{END}
+
+class Box:
+    """A box."""
+
+    def volume(self, depth):
+        """Volume."""
+        scale = 1
+        {BEGIN_MARKER}
+        if depth:
+            return scale * depth
+        {END_MARKER}
+        return 0
+'''
+
+SYNTHETIC_STUB = GENERATED_HEADER + '''"""A module."""
+import numpy as np
+
+
+def area(h, w):
+    """Area of an h x w rectangle."""
+    # TODO(student): implement area — see the docstring above.
+    raise NotImplementedError("area: not implemented yet")
+
+
+class Box:
+    """A box."""
+
+    def volume(self, depth):
+        """Volume."""
+        scale = 1
+        # TODO(student): implement Box.volume — see the docstring above.
+        raise NotImplementedError("Box.volume: not implemented yet")
+        return 0
+'''
+
+
+# ---------------------------------------------------------------- (a) assignments/ is current
+
+
+def test_assignments_are_generated_from_the_current_reference():
+    stale = stale_files(REFERENCE_DIR, ASSIGNMENTS_DIR)
+    assert stale == {}, f"assignments/ is stale, run `convlab release`: {stale}"
+
+
+def test_check_lists_stale_files_without_writing_and_release_repairs_them(tmp_path, capsys):
+    reference = tmp_path / "reference"
+    assignments = tmp_path / "assignments"
+    reference.mkdir()
+    (reference / "shapes.py").write_text(SYNTHETIC_REFERENCE)
+    (reference / "__init__.py").write_text('"""Exports."""\n')
+    assert sync_assignments(reference, assignments, check=False) == 0
+    (assignments / "conftest.py").write_text("# written by hand\n")
+    (reference / "shapes.py").write_text(SYNTHETIC_REFERENCE.replace("A module.", "A changed module."))
+    (assignments / "__init__.py").unlink()
+    (assignments / "gone.py").write_text("# generated from a reference file deleted since\n")
+    before = {path.name: path.read_text() for path in assignments.iterdir()}
+    capsys.readouterr()
+
+    assert sync_assignments(reference, assignments, check=True) == 1
+
+    printed = capsys.readouterr().out
+    assert re.findall(r"^stale: \S+/(\S+):", printed, re.MULTILINE) == ["__init__.py", "shapes.py", "gone.py"]
+    assert {path.name: path.read_text() for path in assignments.iterdir()} == before
+    assert sync_assignments(reference, assignments, check=False) == 0
+    assert sorted(path.name for path in assignments.iterdir()) == ["__init__.py", "conftest.py", "shapes.py"]
+    assert (assignments / "conftest.py").read_text() == "# written by hand\n"
+    assert stale_files(reference, assignments) == {}
+
+
+def test_the_commands_answer_with_exit_codes(tmp_path, capsys):
+    release_parser = argparse.ArgumentParser()
+    release_arguments(release_parser)
+    assert release(release_parser.parse_args(["--check"])) == 0
+    assert "assignments/ is up to date" in capsys.readouterr().out
+    out_parser = argparse.ArgumentParser()
+    student_release_arguments(out_parser)
+    (tmp_path / "old.txt").write_text("from an earlier release")
+    assert student_release(out_parser.parse_args([str(tmp_path)])) == 2
+    assert "not empty; pass --force" in capsys.readouterr().err
+    assert student_release(out_parser.parse_args([str(tmp_path / "new")])) == 0
+    assert (tmp_path / "new" / MANIFEST_NAME).is_file()
+
+
+# ---------------------------------------------------------------- (b) the generator
+
+
+def test_stub_of_a_synthetic_reference_is_exactly_as_expected():
+    assert make_stub(SYNTHETIC_REFERENCE, "shapes.py") == SYNTHETIC_STUB
+
+
+def test_blocks_are_found_with_their_owners():
+    blocks = find_solution_blocks(SYNTHETIC_REFERENCE, "shapes.py")
+    assert [(b.begin, b.end, b.indent, b.owner) for b in blocks] == [
+        (4, 10, "", None),
+        (15, 17, "    ", "area"),
+        (26, 29, "        ", "Box.volume"),
+    ]
+
+
+def test_a_file_without_markers_is_copied_verbatim():
+    source = '"""Exports."""\nfrom .a import b  # BEGIN here\n\n\nx = "### BEGIN SOLUTION inside a string"\n'
+    assert make_stub(source, "plain.py") == source
+
+
+def test_module_level_blocks_at_the_start_and_end_leave_no_blank_runs():
+    source = f"{BEGIN_MARKER}\nimport os\n{END_MARKER}\n\n\ndef f():\n    pass\n\n\n{BEGIN_MARKER}\nX = 1\n{END_MARKER}\n"
+    assert make_stub(source, "edges.py") == GENERATED_HEADER + "def f():\n    pass\n"
+
+
+def test_the_task_marker_takes_the_block_indentation():
+    source = f"def f(x):\n    if x:\n        {BEGIN_MARKER}\n        return 1\n        {END_MARKER}\n    return 0\n"
+    assert make_stub(source, "nested.py") == GENERATED_HEADER + (
+        "def f(x):\n"
+        "    if x:\n"
+        "        # TODO(student): implement f — see the docstring above.\n"
+        '        raise NotImplementedError("f: not implemented yet")\n'
+        "    return 0\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "where", "complaint"),
+    [
+        (f"def f():\n{BEGIN}    return 1\n", "bad.py:2:", "never closed"),
+        (f"def f():\n    return 1\n{END}", "bad.py:3:", "without a"),
+        (f"def f():\n{BEGIN}    x = 1\n{BEGIN}    return x\n{END}{END}", "bad.py:4:", "cannot nest"),
+        (f"def f():\n{BEGIN}    return 1\n  {END_MARKER}\n", "bad.py:4:", "indented differently"),
+        (f"def f():\n{BEGIN}    # nothing here\n{END}    return 1\n", "bad.py:2:", "holds no code"),
+        (f"def f():\n    return 1  {BEGIN_MARKER}\n", "bad.py:2:", "alone on its line"),
+        ("def f():\n    ### begin solution\n    return 1\n", "bad.py:2:", "malformed"),
+        ("def f():\n    ## BEGIN SOLUTION\n    return 1\n", "bad.py:2:", "malformed"),
+        (f"def f():\n{BEGIN}    return 1\n\nx = 2\n{END}", "bad.py:2:", "runs past the end of f"),
+        (f"def f(:\n{BEGIN}    return 1\n{END}", "bad.py:1:", "not valid Python"),
+    ],
+)
+def test_bad_markers_raise_naming_file_and_line(source, where, complaint):
+    with pytest.raises(ReleaseError, match=re.escape(where) + ".*" + complaint):
+        make_stub(source, "bad.py")
+
+
+def test_a_stub_that_would_not_compile_raises():
+    source = f"class C:\n    {BEGIN_MARKER}\n    X = 1\n    {END_MARKER}\n"
+    with pytest.raises(ReleaseError, match="broken.py: its stub is not valid Python"):
+        make_stub(source, "broken.py")
+
+
+# ---------------------------------------------------------------- (c) the real stubs
+
+
+def _reference_files_with_blocks():
+    for path in sorted(REFERENCE_DIR.glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        blocks = find_solution_blocks(source, path.name)
+        if blocks:
+            yield path, source, blocks
+
+
+def _stub_functions():
+    """(module, dotted name) of every function or method that has a solution block."""
+    return [
+        (path.stem, block.owner)
+        for path, _, blocks in _reference_files_with_blocks()
+        for block in blocks
+        if block.owner is not None
+    ]
+
+
+@pytest.fixture(scope="module")
+def stub_package():
+    """assignments/ imported under a private name, whatever is on sys.path."""
+    name = "_convlab_stubs"
+    spec = importlib.util.spec_from_file_location(
+        name, ASSIGNMENTS_DIR / "__init__.py", submodule_search_locations=[str(ASSIGNMENTS_DIR)]
+    )
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[name] = package
+    try:
+        spec.loader.exec_module(package)
+        yield name
+    finally:
+        for module in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+            del sys.modules[module]
+
+
+def test_every_exercise_of_the_reference_has_a_stub():
+    names = [name for _, name in _stub_functions()]
+    assert "conv2d_forward" in names and "LeNet.backward" in names
+    assert len(names) == len(set(names)) >= 18
+
+
+@pytest.mark.parametrize(("module", "name"), _stub_functions(), ids=lambda value: value)
+def test_every_stub_raises_not_implemented_with_its_name(stub_package, module, name):
+    owner = importlib.import_module(f"{stub_package}.{module}")
+    *classes, function_name = name.split(".")
+    for class_name in classes:
+        owner = getattr(owner, class_name)
+    if classes:
+        owner = owner.__new__(owner)  # __init__ may itself be an exercise
+    function = getattr(owner, function_name)
+    required = [p for p in inspect.signature(function).parameters.values() if p.default is p.empty]
+    with pytest.raises(NotImplementedError, match=f"^{re.escape(name)}: not implemented yet$"):
+        function(*[None] * len(required))
+
+
+@pytest.mark.parametrize("path", sorted(ASSIGNMENTS_DIR.glob("*.py")), ids=lambda path: path.name)
+def test_stubs_are_tidy(path):
+    text = path.read_text(encoding="utf-8")
+    assert "\n\n\n\n" not in text, "three blank lines in a row"
+    assert not re.search(r"[ \t]$", text, re.MULTILINE), "trailing whitespace"
+    assert text.endswith("\n") and not text.endswith("\n\n")
+
+
+def _docstrings(tree, skipped_lines=range(0)):
+    """Dotted name -> docstring of the module, every class and every function not defined on skipped lines."""
+    found = {"<module>": ast.get_docstring(tree, clean=False)}
+
+    def visit(node, prefix):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if child.lineno not in skipped_lines:
+                    found[prefix + child.name] = ast.get_docstring(child, clean=False)
+                visit(child, prefix + child.name + ".")
+            else:
+                visit(child, prefix)
+
+    visit(tree, "")
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(REFERENCE_DIR.glob("*.py")), ids=lambda path: path.name)
+def test_every_docstring_of_the_reference_survives_in_the_stub(path):
+    source = path.read_text(encoding="utf-8")
+    in_blocks = {line for b in find_solution_blocks(source, path.name) for line in range(b.begin, b.end + 1)}
+    expected = _docstrings(ast.parse(source), in_blocks)
+    stub = ast.parse((ASSIGNMENTS_DIR / path.name).read_text(encoding="utf-8"))
+    assert _docstrings(stub) == expected
+
+
+# ---------------------------------------------------------------- (d) the student release
+
+
+@pytest.fixture(scope="module")
+def release_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("release") / "convlab"
+    build_student_release(out)
+    return out
+
+
+def _released_files(release_dir):
+    return sorted(path for path in release_dir.rglob("*") if path.is_file())
+
+
+LEAK_RUN_LINES = 3  # this many consecutive solution code lines found together count as a leak
+_DATA_ONLY = re.compile(r"""("[^"]*"|'[^']*'|[-+]?\d+(\.\d*)?|[\s\[\]{}(),:/.])*""")
+
+
+def _is_code(line):
+    """A line that carries logic: not blank, not a comment, not only literals (the kernel table)."""
+    return bool(line) and not line.startswith("#") and not _DATA_ONLY.fullmatch(line)
+
+
+def _normalised_code_lines(text):
+    return [line.strip() for line in text.splitlines() if _is_code(line.strip())]
+
+
+def _solution_runs():
+    """Every run of LEAK_RUN_LINES consecutive code lines inside reference/ solution blocks.
+
+    Single lines are not evidence: `x = np.asarray(x)` or the db formula the docstring
+    states occur legitimately in the oracle and the tests. Three solution lines in a
+    row, in order, are.
+    """
+    runs = set()
+    for path in sorted(REFERENCE_DIR.glob("*.py")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for block in find_solution_blocks("\n".join(lines) + "\n", path.name):
+            code = _normalised_code_lines("\n".join(lines[block.begin:block.end - 1]))
+            runs.update(tuple(code[i:i + LEAK_RUN_LINES]) for i in range(len(code) - LEAK_RUN_LINES + 1))
+    return runs
+
+
+def _runs_in(text):
+    code = _normalised_code_lines(text)
+    return {tuple(code[i:i + LEAK_RUN_LINES]) for i in range(len(code) - LEAK_RUN_LINES + 1)}
+
+
+def test_the_release_holds_no_solution_code(release_dir):
+    solution_runs = _solution_runs()
+    assert len(solution_runs) > 100  # the check below is only as strong as this list
+    leaks = []
+    for path in _released_files(release_dir):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        assert BEGIN_MARKER not in text and END_MARKER not in text, path
+        leaks += [f"{path.relative_to(release_dir)}:\n    " + "\n    ".join(run) for run in _runs_in(text) & solution_runs]
+    assert not leaks, "reference solution code found in the release:\n" + "\n".join(leaks)
+
+
+def test_the_leak_check_finds_a_planted_solution(tmp_path):
+    planted = (REFERENCE_DIR / "conv_backward.py").read_text(encoding="utf-8")
+    assert _runs_in(planted) & _solution_runs()
+    assert not _runs_in((ASSIGNMENTS_DIR / "conv_backward.py").read_text(encoding="utf-8")) & _solution_runs()
+
+
+def test_the_release_holds_exactly_what_students_need(release_dir):
+    top = sorted(path.name for path in release_dir.iterdir())
+    assert top == sorted(
+        [".github", "assignments", "autograder", "grading.toml", "pyproject.toml", "README.md", "requirements.txt", MANIFEST_NAME]
+    )
+    names = [path.relative_to(release_dir).as_posix() for path in _released_files(release_dir)]
+    for name in names:
+        assert not re.search(r"(^|/)(reference|samples|bench|\.ci|__pycache__|\.hypothesis)(/|$)", name), name
+        assert not name.endswith(".pyc"), name
+    generated = render_assignments()
+    for name, text in generated.items():
+        assert (release_dir / "assignments" / name).read_text(encoding="utf-8") == text
+    assert (release_dir / "assignments" / "conftest.py").read_bytes() == (ASSIGNMENTS_DIR / "conftest.py").read_bytes()
+    assert (release_dir / "README.md").read_bytes() == (REPO_ROOT / "docs/student/README.md").read_bytes()
+    assert (release_dir / "grading.toml").read_bytes() == GRADING_TOML.read_bytes()
+
+
+def test_the_manifest_lists_every_released_file(release_dir):
+    manifest = json.loads((release_dir / MANIFEST_NAME).read_text())
+    listed = [entry["path"] for entry in manifest["files"]]
+    on_disk = [p.relative_to(release_dir).as_posix() for p in _released_files(release_dir) if p.name != MANIFEST_NAME]
+    assert listed == sorted(on_disk)
+    assert all(len(entry["sha256"]) == 64 for entry in manifest["files"])
+
+
+def test_the_release_pyproject_installs_the_requirements_and_the_command(release_dir):
+    released = tomllib.loads((release_dir / "pyproject.toml").read_text())
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    requirements = (release_dir / "requirements.txt").read_text().splitlines()
+    packages = [line for line in requirements if line and not line.startswith(("#", "-"))]
+    assert released["project"]["dependencies"] == packages
+    assert "torch==2.13.0" in packages
+    assert released["project"]["scripts"] == project["scripts"]
+    assert released["project"]["requires-python"] == project["requires-python"]
+    assert released["tool"]["setuptools"]["packages"]["find"]["include"] == ["autograder*"]
+
+
+def test_the_student_readme_names_every_exercise_and_forbidden_module():
+    readme = (REPO_ROOT / "docs/student/README.md").read_text()
+    for module, name in _stub_functions():
+        assert f"`{name}`" in readme and f"`assignments/{module}.py`" in readme, name
+    for forbidden in tomllib.loads(GRADING_TOML.read_text())["policy"]["forbidden_modules"]:
+        assert forbidden in readme, forbidden
+
+
+def test_a_non_empty_out_is_refused_unless_forced(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.txt").write_text("from an earlier release")
+    with pytest.raises(ReleaseError, match="not empty; pass --force"):
+        build_student_release(out)
+    assert sorted(p.name for p in out.iterdir()) == ["old.txt"]
+    build_student_release(out, force=True)
+    assert not (out / "old.txt").exists() and (out / MANIFEST_NAME).is_file()
+
+
+def test_a_file_holding_a_marker_is_never_released(tmp_path, monkeypatch):
+    policy = tmp_path / "grading.toml"
+    policy.write_text(GRADING_TOML.read_text() + f"\n{BEGIN_MARKER}\n")
+    monkeypatch.setattr("autograder.release.GRADING_TOML", policy)
+    with pytest.raises(ReleaseError, match="hold a solution marker: grading.toml"):
+        build_student_release(tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+# Without force: should the guard fail, these non-empty folders are refused anyway, not emptied.
+@pytest.mark.parametrize("target", [REPO_ROOT, REPO_ROOT.parent, ASSIGNMENTS_DIR, ASSIGNMENTS_DIR / "tests"])
+def test_the_release_never_writes_over_the_repository(target):
+    with pytest.raises(ReleaseError, match="repository|overlaps"):
+        build_student_release(target)
+
+
+def test_a_stale_assignments_folder_is_not_released(tmp_path, monkeypatch):
+    fake_reference = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, fake_reference, ignore=shutil.ignore_patterns("__pycache__"))
+    (fake_reference / "new_exercise.py").write_text('"""New."""\n')
+    monkeypatch.setattr("autograder.release.REFERENCE_DIR", fake_reference)
+    with pytest.raises(ReleaseError, match=r"out of date .*new_exercise\.py.*convlab release"):
+        build_student_release(tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------------------- (e) the visible tests fail on the stubs
+
+
+@pytest.mark.slow
+def test_the_visible_tests_all_fail_on_the_released_stubs(tmp_path):
+    release_dir = tmp_path / "convlab"
+    build_student_release(release_dir)  # its own copy: the run below leaves caches behind
+    command = [sys.executable, "-m", "pytest", "assignments/", "-q", "-p", "no:cacheprovider"]
+    result = subprocess.run(command, cwd=release_dir, capture_output=True, text=True, timeout=600)
+    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    counts = {kind: int(n) for n, kind in re.findall(r"(\d+) (\w+)", summary)}
+    report = f"exit {result.returncode}, summary {summary!r}\n{result.stdout[-3000:]}{result.stderr[-2000:]}"
+    assert result.returncode == 1, report  # 1: tests ran and some failed (5 would be: none collected)
+    assert counts.get("failed", 0) > 0, report
+    assert counts.get("passed", 0) == 0 and counts.get("xpassed", 0) == 0, report

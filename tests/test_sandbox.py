@@ -1,0 +1,564 @@
+"""The sandbox's promises, each tried against a real child process.
+
+Every test builds a submission from the reference with one planted change
+(tests/submissions.py), calls into it through a SandboxSession, and checks what
+comes back; the session fixture then checks that closing left no process and no
+folder behind. Tests of isolation the machine does not allow (no namespaces as a
+non-root user without user namespaces) are skipped with the reason the probe gave.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.paths import REPO_ROOT, STUDENT_MODULES
+from autograder.sandbox import CallOutcome, Limits, SandboxSession, isolation_report
+from autograder.sandbox import staging
+from autograder.sandbox.child import wire
+from autograder.sandbox.child.namespaces import SYSTEM_FILES, SYSTEM_TREES
+from autograder.sandbox.host import python_dirs
+from autograder.sandbox.isolation import Settings
+from hostile.plant import prepend, replace_function
+from hostile.traces import kill_sandbox_processes, wait_no_sandbox_processes
+from submissions import build_submission
+
+LIMITS = Limits(call_seconds=2.0, memory_mb=512, output_kb=4, file_size_mb=1, open_files=64, processes=32)
+FORBIDDEN = ("torch", "scipy.signal", "scipy.ndimage")
+REPORT = isolation_report()
+PRIVATE_ROOT = "mount" in REPORT["namespaces"]
+needs_private_root = pytest.mark.skipif(not PRIVATE_ROOT, reason=f"no private root here: {REPORT['filesystem']}")
+needs_network_namespace = pytest.mark.skipif("net" not in REPORT["namespaces"], reason="no network namespace here")
+ECHO = replace_function("warmup", "def conv1d_full(f, g):", """
+def conv1d_full(*args, **kwargs):
+    return [args, kwargs]
+""")
+
+
+def _conv1d_returning(body: str) -> dict:
+    """A warmup.py whose conv1d_full runs `body` (indented by this helper)."""
+    indented = "\n".join("    " + line for line in body.strip("\n").splitlines())
+    return replace_function("warmup", "def conv1d_full(f, g):", f"def conv1d_full(f, g):\n{indented}\n")
+
+
+@pytest.fixture
+def make_session(tmp_path):
+    """make_session(replacements, extra_files, limits, omit) -> an open session; all are closed and checked after."""
+    sessions = []
+
+    def make(replacements=None, extra_files=None, limits=LIMITS, omit=()):
+        submission = build_submission(tmp_path / f"submission{len(sessions)}", replacements, extra_files, omit)
+        session = SandboxSession(submission, limits, FORBIDDEN)
+        sessions.append(session)
+        return session
+
+    yield make
+    for session in sessions:
+        session.close()
+        assert not session.folder.exists()
+        assert wait_no_sandbox_processes(session.folder, session.uid) == []
+
+
+# ---------------------------------------------------------------- calls and values
+
+
+def test_reference_functions_give_the_reference_values(make_session):
+    reference = importlib.import_module("reference")
+    rng = np.random.default_rng(0)
+    x, w, b = rng.normal(size=(2, 3, 7, 7)), rng.normal(size=(4, 3, 3, 3)), rng.normal(size=4)
+    session = make_session()
+    outcome = session.call("conv2d_forward", x, w, b, stride=2, padding=1)
+    assert outcome.status == "ok" and type(outcome.value) is np.ndarray
+    np.testing.assert_array_equal(outcome.value, reference.conv2d_forward(x, w, b, stride=2, padding=1))
+    assert 0 < outcome.seconds < LIMITS.call_seconds
+    assert session.call("conv_output_size", 5, 3, stride=2) == CallOutcome("ok", 2, seconds=pytest.approx(0, abs=1))
+
+
+def test_lenet_operations_match_a_lenet_built_here(make_session):
+    reference = importlib.import_module("reference")
+    session = make_session()
+    params = session.call("LeNet.init", seed=3).value
+    expected = reference.LeNet(seed=3).params
+    assert list(params) == list(expected)
+    for name in expected:
+        np.testing.assert_array_equal(params[name], expected[name])
+    x = np.random.default_rng(1).normal(size=(2, 1, 32, 32))
+    dlogits = np.random.default_rng(2).normal(size=(2, 10))
+    net = reference.LeNet(seed=0)
+    net.params = params
+    np.testing.assert_array_equal(session.call("LeNet.forward", params, x).value, net.forward(x))
+    grads = session.call("LeNet.backward", params, x, dlogits).value
+    for name, grad in net.backward(dlogits).items():
+        np.testing.assert_array_equal(grads[name], grad)
+
+
+def test_every_value_kind_round_trips(make_session):
+    arrays = [
+        np.array([True, False]), np.arange(6, dtype=np.int8).reshape(2, 3), np.array([2**62], dtype=np.int64),
+        np.array([65535], dtype=np.uint16), np.array([1.5], dtype=np.float16), np.float32([[1e-30]]),
+        np.asfortranarray(np.arange(6.0).reshape(2, 3)), np.arange(12.0)[::3], np.array(7.25), np.zeros((0, 3)),
+        np.array([1.0, 2.0], dtype=">f8"),
+    ]
+    scalars = [None, True, False, 0, -(2**100), 1.5, -0.0, "text ü", ""]
+    value = (arrays, scalars, {"nested": [(1, [2.5, {"k": None}])], "": ()})
+    outcome = make_session(ECHO).call("conv1d_full", *value, key=np.float64(2.5), n=np.int16(-3), flag=np.bool_(True))
+    assert outcome.status == "ok", outcome.error
+    (got_arrays, got_scalars, got_dict), kwargs = outcome.value
+    for got, sent in zip(got_arrays, arrays, strict=True):
+        assert type(got) is np.ndarray and got.dtype == sent.dtype and got.shape == sent.shape
+        np.testing.assert_array_equal(got, sent)
+    assert got_scalars == scalars and [type(v) for v in got_scalars] == [type(v) for v in scalars]
+    assert str(got_scalars[6]) == "-0.0"
+    assert got_dict == {"nested": [(1, [2.5, {"k": None}])], "": ()}
+    assert kwargs == {"key": 2.5, "n": -3, "flag": True}
+    assert [type(v) for v in kwargs.values()] == [np.float64, np.int16, np.bool_]
+
+
+def test_nan_and_inf_cross_unchanged(make_session):
+    outcome = make_session(_conv1d_returning("return [float('nan'), float('-inf'), np.array([np.nan, np.inf])]"))
+    value = outcome.call("conv1d_full", 1, 2).value
+    assert np.isnan(value[0]) and value[1] == -np.inf
+    np.testing.assert_array_equal(value[2], [np.nan, np.inf])
+
+
+@pytest.mark.parametrize("body, kind", [
+    ("return object()", "a value of type object"),
+    ("return np.arange(3).view(np.recarray)", "an ndarray subclass (recarray)"),
+    ("return np.array([1, 'a'], dtype=object)", "an array of dtype object"),
+    ("return np.zeros(2, dtype=[('a', 'f8')])", "an array of dtype [('a', '<f8')]"),
+    ("return np.zeros(2, dtype=complex)", "an array of dtype complex128"),
+    ("return {1: 2}", "a dict key of type int"),
+    ("class F(float):\n    pass\nreturn F(1.0)", "a value of type F"),
+])
+def test_values_the_grader_does_not_accept_are_bad_output(make_session, body, kind):
+    session = make_session(_conv1d_returning(body))
+    outcome = session.call("conv1d_full", 1, 2)
+    assert outcome.status == "bad_output"
+    assert outcome.error.startswith(f"returned {kind}") and "the grader accepts numpy arrays" in outcome.error
+    assert session.call("conv_output_size", 5, 3).value == 3
+
+
+# ---------------------------------------------------------------- errors
+
+
+def test_an_exception_carries_its_type_and_the_student_line(make_session):
+    plant = replace_function("conv_forward", "def pad2d(x, padding):", """
+def pad2d(x, padding):
+    scale = 2
+    raise ValueError(f"padding {padding} is not allowed")
+""")
+    session = make_session(plant)
+    source = (session.folder / "work" / "submission" / "conv_forward.py").read_text().splitlines()
+    line = source.index('    raise ValueError(f"padding {padding} is not allowed")') + 1
+    outcome = session.call("conv2d_forward", np.zeros((1, 1, 3, 3)), np.zeros((1, 1, 1, 1)), np.zeros(1), padding=1)
+    assert (outcome.status, outcome.error_type) == ("exception", "ValueError")
+    assert outcome.error == f"padding 1 is not allowed (conv_forward.py:{line})"
+
+
+def test_not_implemented(make_session):
+    outcome = make_session(_conv1d_returning("raise NotImplementedError")).call("conv1d_full", [1], [1])
+    assert (outcome.status, outcome.error_type) == ("not_implemented", "NotImplementedError")
+    assert outcome.error.startswith("not implemented yet (warmup.py:")
+
+
+def test_a_broken_module_breaks_only_its_own_functions(make_session):
+    session = make_session(prepend("warmup", "import numpy as np", "def broken(:\n    pass"))
+    outcome = session.call("conv1d_full", [1], [1])
+    assert (outcome.status, outcome.error_type) == ("exception", "SyntaxError")
+    assert outcome.error == "invalid syntax (warmup.py:2)"
+    assert session.call("conv_output_size", 4, 3, padding=1).value == 4
+
+
+def test_a_missing_module_is_named(make_session):
+    outcome = make_session(omit=("warmup",)).call("conv1d_full", [1], [1])
+    assert (outcome.status, outcome.error_type) == ("exception", "ModuleNotFoundError")
+    assert outcome.error == "warmup.py is missing from the submission"
+
+
+def test_a_timeout_costs_one_call(make_session):
+    limits = Limits(**{**LIMITS.__dict__, "call_seconds": 0.5})
+    session = make_session(_conv1d_returning("while True:\n    pass"), limits=limits)
+    start = time.monotonic()
+    outcome = session.call("conv1d_full", [1], [1])
+    assert time.monotonic() - start < 0.5 + 2.5
+    assert outcome == CallOutcome("timeout", error="timed out after 0.5 s (call_seconds in grading.toml)", seconds=0.5)
+    assert session.call("conv_output_size", 4, 3).value == 2
+
+
+def test_a_crash_costs_one_call(make_session):
+    session = make_session(_conv1d_returning("import os\nos._exit(7)"))
+    outcome = session.call("conv1d_full", [1], [1])
+    assert outcome.status == "crashed"
+    assert outcome.error == ("the student's process ended during the call: "
+                             "it exited with code 7 (sys.exit, os._exit or a crash in student code)")
+    assert session.call("conv_output_size", 4, 3).value == 2
+
+
+def test_output_is_kept_up_to_output_kb(make_session):
+    session = make_session(_conv1d_returning("print('x' * 100_000)\nreturn 1"))
+    assert session.call("conv1d_full", 1, 2).value == 1
+    kept = LIMITS.output_kb * 1024
+    assert session.output == "x" * kept + f"\n[... {100_001 - kept} more bytes of output dropped (output_kb = 4)]\n"
+
+
+@pytest.mark.parametrize("body, error_type, message", [
+    (f"return np.ones(({LIMITS.memory_mb} + 1) * 2**20 // 8)", "MemoryError", "Unable to allocate"),
+    (f"open('big', 'wb').write(b'x' * ({LIMITS.file_size_mb} + 1) * 2**20)", "OSError", "File too large"),
+    (f"return [open('/dev/null') for _ in range({LIMITS.open_files})]", "OSError", "Too many open files"),
+    (f"import threading, time\nfor _ in range({LIMITS.processes} + 1):\n"
+     "    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()", "RuntimeError", "can't start new thread"),
+])
+def test_the_limits_hold(make_session, body, error_type, message):
+    outcome = make_session(_conv1d_returning(body)).call("conv1d_full", 1, 2)
+    assert (outcome.status, outcome.error_type) == ("exception", error_type)
+    assert message in outcome.error and "(warmup.py:" in outcome.error
+
+
+def test_a_child_that_cannot_start_says_where(make_session):
+    too_small = Limits(**{**LIMITS.__dict__, "memory_mb": 30})  # not even numpy fits
+    session = make_session(limits=too_small)
+    for _ in range(2):  # each call tries a fresh child, and reports the same
+        outcome = session.call("conv_output_size", 4, 3)
+        assert outcome.status == "crashed"
+        assert outcome.error.startswith("the sandbox could not start: confining the child: ImportError: ")
+
+
+# ---------------------------------------------------------------- forbidden imports
+
+
+@pytest.mark.parametrize("code, name", [
+    ("import torch", "torch"),
+    ("import torch.nn.functional", "torch"),
+    ("from scipy.signal import convolve2d", "scipy.signal"),
+    ("from scipy import ndimage", "scipy.ndimage"),
+    ("import importlib\nimportlib.import_module('torch')", "torch"),
+    ("try:\n    import torch\nexcept ImportError:\n    pass\nreturn 1", "torch"),
+])
+def test_forbidden_imports_are_reported_by_name(make_session, code, name):
+    session = make_session(_conv1d_returning(code))
+    outcome = session.call("conv1d_full", 1, 2)
+    assert (outcome.status, outcome.error) == (
+        "forbidden_import", f"imported {name}, which is not allowed in this course's exercises")
+    assert session.call("conv_output_size", 4, 3).value == 2
+
+
+def test_a_forbidden_import_at_module_level_is_reported_on_each_call(make_session):
+    session = make_session(prepend("warmup", "import numpy as np", "try:\n    import torch\nexcept ImportError:\n    pass"))
+    for _ in range(2):
+        assert session.call("conv1d_full", [1], [1]).status == "forbidden_import"
+
+
+# ---------------------------------------------------------------- isolation
+
+
+def test_the_environment_is_built_from_scratch(make_session, monkeypatch):
+    monkeypatch.setenv("CONVLAB_SEED", "canary-seed-8731")
+    monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))
+    env = make_session(_conv1d_returning("import os\nreturn dict(os.environ)")).call("conv1d_full", 1, 2).value
+    assert sorted(env) == ["HOME", "LANG", "LC_ALL", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "OMP_NUM_THREADS",
+                           "OPENBLAS_NUM_THREADS", "PATH", "TMPDIR", "VECLIB_MAXIMUM_THREADS"]
+    assert env["OMP_NUM_THREADS"] == env["OPENBLAS_NUM_THREADS"] == "1"
+    assert "canary" not in repr(env)
+
+
+def test_only_the_student_modules_are_copied(make_session):
+    extra = {"conftest.py": "X = 1", "sitecustomize.py": "X = 1", "numpy.py": "X = 1", "notes.txt": "hi"}
+    session = make_session(extra_files=extra)
+    assert session.call("conv1d_full", [1], [1]).status == "ok"
+    copied = sorted(os.listdir(session.folder / "work" / "submission"))
+    assert copied == sorted(["__init__.py", *(f"{module}.py" for module in STUDENT_MODULES)])
+    assert (session.folder / "work" / "submission" / "__init__.py").read_bytes() == b""
+
+
+def test_a_symlinked_module_is_not_followed(tmp_path):
+    secret = tmp_path / "secret.py"
+    secret.write_text("def conv1d_full(f, g):\n    return 'followed'\n")
+    submission = build_submission(tmp_path / "submission", omit=("warmup",))
+    (submission / "warmup.py").symlink_to(secret)
+    with SandboxSession(submission, LIMITS, FORBIDDEN) as session:
+        outcome = session.call("conv1d_full", [1], [1])
+    assert outcome.error == "warmup.py is missing from the submission"
+
+
+def _expected_root_listing() -> list[str]:
+    """What / holds in a private root: the system trees this machine has, Python's top folder, our own."""
+    names = {"dev", "proc", "sandbox", "tmp", "work"} | {path.strip("/").split("/")[0] for path in python_dirs()}
+    names |= {tree.strip("/") for tree in SYSTEM_TREES if os.path.lexists(tree)}
+    names |= {"etc"} if any(os.path.isfile(path) for path in SYSTEM_FILES) else set()
+    return sorted(names)
+
+
+@needs_private_root
+def test_canary_files_of_the_grader_are_out_of_reach(make_session, tmp_path):
+    canaries = [REPO_ROOT / ".sandbox-canary", Path.home() / ".sandbox-canary", tmp_path / "sandbox-canary",
+                Path("/tmp/sandbox-canary")]
+    for path in canaries:
+        path.write_text("canary-file-5521")
+    try:
+        session = make_session(_conv1d_returning(
+            "import os\nreturn {p: os.path.exists(p) for p in f} | {'/': sorted(os.listdir('/'))}"))
+        grader_files = canaries + [REPO_ROOT / "reference" / "conv_forward.py", REPO_ROOT / "autograder" / "oracle.py"]
+        seen = session.call("conv1d_full", [str(path) for path in grader_files], None).value
+    finally:
+        for path in canaries:
+            path.unlink()
+    assert seen == {**{str(path): False for path in grader_files}, "/": _expected_root_listing()}
+
+
+def _own_namespaces() -> dict[str, str]:
+    return {name: os.readlink(f"/proc/self/ns/{name}") for name in ("mnt", "pid", "net", "ipc", "uts", "user")}
+
+
+OBSERVE = """
+import os, resource, socket
+seen = {"uid": os.getuid(), "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit())}
+seen["ns"] = {n: os.readlink(f"/proc/self/ns/{n}") for n in ("mnt", "pid", "net", "ipc", "uts", "user")}
+seen["rlimits"] = {n: resource.getrlimit(getattr(resource, n))[1] for n in rlimits}
+try:
+    socket.create_connection(("127.0.0.1", port), timeout=1).sendall(b"leak")
+    seen["network"] = "connected"
+except OSError as error:
+    seen["network"] = type(error).__name__
+return seen
+"""
+
+
+def test_the_isolation_report_says_what_the_child_observes(make_session):
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    session = make_session(replace_function("warmup", "def conv1d_full(f, g):",
+                                            "def conv1d_full(port, rlimits):\n" + "\n".join(
+                                                "    " + line for line in OBSERVE.strip().splitlines())))
+    try:
+        seen = session.call("conv1d_full", listener.getsockname()[1], list(REPORT["rlimits"])).value
+        if "net" in REPORT["namespaces"]:
+            with pytest.raises(TimeoutError):
+                listener.accept()
+    finally:
+        listener.close()
+    assert session.isolation["namespaces"] == REPORT["namespaces"]
+    assert seen["rlimits"] == session.isolation["rlimits"] and set(seen["rlimits"]) == set(REPORT["rlimits"])
+    assert seen["rlimits"]["RLIMIT_AS"] == LIMITS.memory_mb << 20
+    assert seen["rlimits"]["RLIMIT_NOFILE"] == LIMITS.open_files
+    mine = _own_namespaces()
+    own = {"mount": "mnt"}
+    for name in ("mount", "pid", "net", "ipc", "uts", "user"):
+        key = own.get(name, name)
+        assert (seen["ns"][key] != mine[key]) == (name in REPORT["namespaces"]), name
+    if "pid" in REPORT["namespaces"]:
+        assert seen["pids"] == [1, 2]  # the reaper and the server: nothing of the grader's
+    if session.uid is not None:
+        assert seen["uid"] == session.uid and session.isolation["uid"] == f"dropped to {session.uid}"
+        assert REPORT["uid"].startswith("dropped to a per-session uid")
+    else:
+        assert seen["uid"] == os.getuid() and REPORT["uid"].startswith("not dropped")
+    assert seen["network"] == ("OSError" if "net" in REPORT["namespaces"] else "connected")
+
+
+def test_no_process_or_folder_is_left_after_close(tmp_path):
+    daemon = """
+import os, time
+for _ in range(3):
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            time.sleep(600)
+        os._exit(0)
+return os.getpid()
+"""
+    submission = build_submission(tmp_path / "submission", _conv1d_returning(daemon))
+    session = SandboxSession(submission, LIMITS, FORBIDDEN)
+    assert session.call("conv1d_full", 1, 2).status == "ok"
+    folder, uid = session.folder, session.uid
+    time.sleep(0.1)
+    assert len(wait_no_sandbox_processes(folder, uid, timeout=0)) >= 3 + 3  # keeper, reaper, server, 3 daemons
+    session.close()
+    assert wait_no_sandbox_processes(folder, uid, timeout=0) == []
+    assert not folder.exists()
+
+
+def test_sessions_run_side_by_side_in_threads(tmp_path):
+    submission = build_submission(tmp_path / "submission")
+    results = {}
+
+    def work(n):
+        with SandboxSession(submission, LIMITS, FORBIDDEN) as session:
+            results[n] = [session.call("conv_output_size", 10 + n, 3).value for _ in range(3)]
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == {n: [8 + n] * 3 for n in range(3)}
+
+
+def test_a_closed_session_refuses_calls(make_session):
+    session = make_session()
+    session.close()
+    session.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        session.call("conv_output_size", 4, 3)
+
+
+# ---------------------------------------------------------------- the protocol, without a child
+
+
+def _npy(array, **kwargs) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, array, **kwargs)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("blob, message", [
+    (_npy(np.array([None, 1], dtype=object), allow_pickle=True), "dtype object"),
+    (_npy(np.zeros(2, dtype=[("a", "f8")])), "dtype [('a', '<f8')]"),
+    (_npy(np.zeros(4))[:-8], "data size does not match"),
+    (_npy(np.zeros(4)) + b"\0" * 8, "data size does not match"),
+    (_npy(np.zeros(4)).replace(b"(4,)", b"(9,)"), "data size does not match"),
+    (b"\x93NUMPY\x01\x00" + b"\x10\x00" + b"{'descr': 1}    ", ".npy header is invalid"),
+    (b"not an npy file", ".npy header is invalid"),
+])
+def test_load_array_rejects_what_it_did_not_validate(blob, message):
+    with pytest.raises(wire.WireError) as error:
+        wire.load_array(blob)
+    assert message in str(error.value)
+
+
+def test_load_array_checks_the_size_before_allocating():
+    header = b"{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000,), }"
+    header = header.ljust(118) + b"\n"
+    with pytest.raises(wire.WireError, match="data size does not match its shape"):
+        wire.load_array(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header + b"\0" * 8)
+
+
+@pytest.mark.parametrize("node, blobs", [
+    (["array", 0], []),
+    (["list", [["array", 0], ["array", 0]]], [_npy(np.zeros(1))]),
+    (["none"], [_npy(np.zeros(1))]),
+    (["int", "1e5"], []),
+    (["int", "1" * 5000], []),
+    (["float", 1.5], []),
+    (["pickle", "x"], []),
+    (["dict", [["a", ["none"]], ["a", ["none"]]]], []),
+    (["list"], []),
+    (["scalar", 0], [_npy(np.zeros(2))]),
+    (["list", [["none"]] * (wire.MAX_NODES + 1)], []),
+])
+def test_decode_value_rejects_malformed_trees(node, blobs):
+    with pytest.raises(wire.WireError):
+        wire.decode_value(node, blobs)
+
+
+def test_decode_value_rejects_deep_nesting():
+    node = ["none"]
+    for _ in range(wire.MAX_DEPTH + 2):
+        node = ["list", [node]]
+    with pytest.raises(wire.WireError):
+        wire.decode_value(node, [])
+
+
+def test_read_frame_caps_sizes():
+    frame = wire.encode({"status": "ok"}, np.zeros(1000), with_value=True)
+    stream = iter([frame])
+    data = bytearray(next(stream))
+
+    def read_exactly(n):
+        chunk = bytes(data[:n])
+        del data[:n]
+        return chunk
+
+    with pytest.raises(wire.WireError, match="8128 bytes of arrays"):
+        wire.read_frame(read_exactly, max_blob_bytes=1000)
+    too_long = (wire.MAX_HEADER_BYTES + 1).to_bytes(4, "big")
+    with pytest.raises(wire.WireError, match="a header of"):
+        wire.read_frame(lambda n, d=bytearray(too_long): bytes(d[:n]), max_blob_bytes=0)
+
+
+# ---------------------------------------------------------------- weaker machines, and a grader that dies
+
+
+ALL_NAMESPACES = ("mount", "pid", "net", "ipc", "uts")
+LEVELS = {
+    # a laptop without user namespaces, or a container without CAP_SYS_ADMIN: rlimits only
+    "no namespaces": Settings(want=dict.fromkeys(ALL_NAMESPACES + ("user",), False), private_root=False,
+                              drop_uid=False, why_not_dropped="not root"),
+    # an unprivileged user with user namespaces: everything but the uid drop
+    "user namespace": Settings(want=dict.fromkeys(ALL_NAMESPACES + ("user",), True), private_root=True,
+                               drop_uid=False, why_not_dropped="not root"),
+}
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_each_isolation_level_serves_and_cleans_up(level, tmp_path, monkeypatch):
+    if level == "user namespace" and "user" not in REPORT["namespaces"] and os.geteuid() != 0:
+        pytest.skip("this machine allows no user namespaces")
+    monkeypatch.setattr("autograder.sandbox.session.settings", lambda: LEVELS[level])
+    daemon = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(600)\nreturn os.listdir('/')"
+    submission = build_submission(tmp_path / "submission", _conv1d_returning(daemon))
+    with SandboxSession(submission, LIMITS, FORBIDDEN) as session:
+        listing = session.call("conv1d_full", 1, 2).value
+        assert session.call("conv_output_size", 4, 3).value == 2
+        crashed = session.call("conv_output_size", 4, "3")
+        assert (crashed.status, crashed.error_type) == ("exception", "ValueError")
+        expected = {"no namespaces": [], "user namespace": ["user", *ALL_NAMESPACES]}[level]
+        assert session.isolation["namespaces"] == expected
+        assert ("work" in listing and "sandbox" in listing) == (level == "user namespace")
+        if level == "user namespace":
+            assert session.isolation["capabilities"] == "none"
+    assert wait_no_sandbox_processes(session.folder, None) == []
+    assert not session.folder.exists()
+
+
+GRADER = """
+import sys, time
+sys.path.insert(0, {tests!r})
+from pathlib import Path
+from autograder.sandbox import Limits, SandboxSession
+session = SandboxSession(Path({submission!r}), Limits(5, 512, 4, 1, 64, 32), ())
+print(session.folder, session.uid, flush=True)
+session.call("conv1d_full", 1, 2)
+"""
+
+
+def test_a_grader_that_dies_takes_its_sandboxes_with_it(tmp_path):
+    submission = build_submission(tmp_path / "submission", _conv1d_returning("import time\ntime.sleep(600)"))
+    script = GRADER.format(tests=str(Path(__file__).parent), submission=str(submission))
+    grader = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT)
+    folder, uid = grader.stdout.readline().split()
+    folder, uid = Path(folder), None if uid == "None" else int(uid)
+    try:
+        time.sleep(0.5)  # the call is running: the student's process sleeps
+        assert wait_no_sandbox_processes(folder, uid, timeout=0)
+        grader.kill()
+        grader.wait()
+        assert wait_no_sandbox_processes(folder, uid, timeout=5) == []
+        assert not folder.exists()  # the keeper removed it once everything had ended
+    finally:
+        grader.kill()
+        grader.wait()
+        grader.stdout.close()
+        kill_sandbox_processes(folder, uid)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_folders_of_dead_graders_are_swept(tmp_path):
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale, ours = staging.make_session_folder(), staging.make_session_folder()
+    (stale / staging.OWNER_FILE).write_text(f"{finished.stdout.strip()} 12345")
+    try:
+        assert stale in staging.sweep_stale_folders()
+        assert not stale.exists() and ours.exists()
+    finally:
+        staging.remove_session_folder(ours)
