@@ -386,6 +386,21 @@ return os.getpid()
     assert not folder.exists()
 
 
+def test_waiting_for_a_process_that_is_already_gone_returns_at_once():
+    from autograder.sandbox import reaping
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    ticks = reaping.start_time(child.pid)
+    child.wait()
+    assert reaping.start_time(child.pid) == ""
+    # Looked up after it ended (a probe's reaper often is): nothing to wait for.
+    assert reaping.wait_gone(child.pid, "", timeout=0.2) is True
+    # Looked up while it ran: it has ended since.
+    assert reaping.wait_gone(child.pid, ticks, timeout=0.2) is True
+    # A process that runs on is waited for until the timeout.
+    assert reaping.wait_gone(os.getpid(), reaping.start_time(os.getpid()), timeout=0.05) is False
+
+
 def test_sessions_run_side_by_side_in_threads(tmp_path):
     submission = build_submission(tmp_path / "submission")
     results = {}

@@ -74,7 +74,12 @@ def kill_uid(uid: int, timeout: float) -> list[int]:
 
 
 def wait_gone(pid: int, start_ticks: str, timeout: float) -> bool:
-    """Wait until the process pid (identified by its start time, in case the pid is reused) has ended."""
+    """Wait until the process pid (identified by its start time, in case the pid is reused) has ended.
+
+    start_ticks "" (start_time's answer for a process already gone) means there is nothing to wait for.
+    """
+    if not start_ticks:
+        return True
     return _wait_until(lambda: start_time(pid) != start_ticks, time.monotonic() + timeout)
 
 
