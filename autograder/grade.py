@@ -1,6 +1,7 @@
 """grade_submission: grade one submission folder into the result model.
 
-For each configured exercise (two at a time, on a small thread pool):
+For each configured exercise (two at a time on a small thread pool, or one at a time in a
+batch worker, where the batch already runs one worker per core):
   1. start a sandbox session: one child process that imports the student's modules;
   2. prepare the cases and their expected values (cached per exercise, seed and device:
      batch grading computes them once for the whole class);
@@ -32,6 +33,8 @@ from .gradcheck import GradCase, Reference, run_grad_case
 from .messages import Catalog, catalog
 from .results import CaseResult, CheckResult, ExerciseResult, SubmissionResult
 
+# Exercises graded at once: a sandbox child starting while another exercise is compared
+# keeps a second core busy, so one `convlab grade` finishes sooner.
 GRADER_WORKERS = 2
 SEED_KINDS = ("public", "hidden")
 TIMING_KEYS = ("process_start", "oracle", "student_calls", "gradient_checks")
@@ -57,11 +60,14 @@ def grade_submission(
     only: Sequence[str] | None = None,
     lang: str = "en",
     measure_speed: bool = False,
+    exercise_threads: int = GRADER_WORKERS,
 ) -> SubmissionResult:
     """Grade every exercise of grading.toml (or those in `only`) of the submission in submission_dir.
 
     measure_speed: also time the student's conv2d_forward and a LeNet training step against
     the reference (autograder/speed.py), for the scoreboard; it never changes a score.
+    exercise_threads: exercises graded at once. The results do not depend on it; a batch
+    worker passes 1, so that each worker uses one core and N workers grade N times as fast.
     """
     start = time.perf_counter()
     config = config or load_config()
@@ -73,13 +79,15 @@ def grade_submission(
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     if not submission_dir.is_dir():
         raise ValueError(f"not a folder: {submission_dir}")
+    if isinstance(exercise_threads, bool) or not isinstance(exercise_threads, int) or exercise_threads < 1:
+        raise ValueError(f"exercise_threads must be a positive integer, got {exercise_threads!r}")
     policies = _selected(config, only)
 
     from . import oracle
     from .sandbox import isolation_report
 
     deadline = start + config.limits.submission_seconds
-    with ThreadPoolExecutor(1, "convlab-oracle") as setup_pool, ThreadPoolExecutor(GRADER_WORKERS, "convlab-grade") as pool:
+    with ThreadPoolExecutor(1, "convlab-oracle") as setup_pool, ThreadPoolExecutor(exercise_threads, "convlab-grade") as pool:
         # Importing and configuring torch takes a second or two: it runs while the first
         # sandbox children start, and each exercise waits for it before its oracle runs.
         setup = setup_pool.submit(_timed, oracle.configure, config.grader.oracle_device)

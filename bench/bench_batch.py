@@ -1,6 +1,6 @@
 """Benchmark: grade a course of 100 submissions, then compare one Dask worker with two.
 
-    python bench/bench_batch.py [--count 100] [--dask-count 30] [--jobs N] [--no-pool] [--no-dask] [--json FILE]
+    python bench/bench_batch.py [--count 100] [--dask-count 30] [--jobs N] [--no-pool] [--no-dask] [--no-threads] [--json FILE]
 
 1. A course of --count submissions: reference copies and bug-zoo mistakes (tests/zoo),
    graded by `convlab batch`'s machinery on the local pool (one worker per core).
@@ -9,6 +9,9 @@
    Target: two workers at least SPEEDUP_TARGET times as fast as one. Before the clock
    starts, each worker imports the grader and computes the seed's expected values (a
    cost paid once per worker, whatever the course's size); the time counted is grading.
+   Batch workers grade one exercise at a time, so each uses one core.
+3. The same subset on the local pool, its workers grading one exercise at a time (the
+   batch's choice) and then two (`convlab grade`'s): what a second thread would buy.
 
 Exits 1 when a target is missed. The numbers depend on the machine and on what else
 runs on it: run it on an otherwise idle machine. Each phase also reports the 1-minute
@@ -63,7 +66,7 @@ def load_average() -> float:
         return float("nan")
 
 
-def grade(submissions: Path, results: Path, *, jobs: int = 1, dask: str | None = None) -> tuple[float, object]:
+def grade(submissions: Path, results: Path, *, jobs: int = 1, dask: str | None = None, exercise_threads: int = 1) -> tuple[float, object]:
     config = load_config()
     options = BatchOptions(
         submissions=submissions,
@@ -74,6 +77,7 @@ def grade(submissions: Path, results: Path, *, jobs: int = 1, dask: str | None =
         config_sha=file_fingerprint(GRADING_TOML),
         jobs=jobs,
         dask=dask,
+        exercise_threads=exercise_threads,
     )
     log = io.StringIO()
     start = time.perf_counter()
@@ -113,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=default_jobs(), help="local pool size (default: one per core)")
     parser.add_argument("--no-pool", action="store_true", help="skip the local pool phase")
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask comparison")
+    parser.add_argument("--no-threads", action="store_true", help="skip the exercise-threads comparison")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
 
@@ -144,6 +149,18 @@ def main(argv: list[str] | None = None) -> int:
             figures.update(dask_count=args.dask_count, dask_one_worker=round(one, 1), dask_two_workers=round(two, 1), dask_speedup=round(speedup, 2), dask_load=[before, middle, load_average()])
             print(f"Dask, {args.dask_count} submissions: 1 worker {one:.1f} s, 2 workers {two:.1f} s: {speedup:.2f}x (target {SPEEDUP_TARGET}x; load {before:.1f} -> {middle:.1f} -> {load_average():.1f})")
             ok &= speedup >= SPEEDUP_TARGET
+
+        if not args.no_threads:
+            subset = base / "subset"
+            if not subset.exists():
+                subset.mkdir()
+                for folder in sorted(course.iterdir())[: args.dask_count]:
+                    folder.rename(subset / folder.name)
+            before = load_average()
+            one, _ = grade(subset, base / "threads1", jobs=args.jobs, exercise_threads=1)
+            two, _ = grade(subset, base / "threads2", jobs=args.jobs, exercise_threads=2)
+            figures.update(pool_one_exercise_at_a_time=round(one, 1), pool_two_exercises_at_a_time=round(two, 1), threads_load=[before, load_average()])
+            print(f"local pool, {args.jobs} workers, {args.dask_count} submissions: one exercise at a time {one:.1f} s, two {two:.1f} s: {one / two:.2f}x (load {before:.1f} -> {load_average():.1f})")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
     print(json.dumps(figures))

@@ -51,6 +51,10 @@ class BatchOptions:
     shard: Shard | None = None
     dask: str | None = None
     assignment: str | None = None
+    # Exercises one worker grades at once. 1: a worker then uses one core, as a Dask worker
+    # declaring one thread must, and N workers grade N times as fast. The local pool gains
+    # nothing from 2 (bench/bench_batch.py compares them).
+    exercise_threads: int = 1
 
 
 @dataclass
@@ -150,6 +154,7 @@ def _task(submission: Submission, intake: Intake, options: BatchOptions) -> Grad
         lang=options.lang,
         config=options.config,
         config_sha=options.config_sha,
+        exercise_threads=options.exercise_threads,
     )
 
 

@@ -7,7 +7,8 @@ them into a fresh temporary folder, calls grade_submission exactly as
 result file itself.
 
 Each worker runs numerical libraries on one thread: the pool already keeps every
-core busy, and more threads per worker would only make them compete.
+core busy, and more threads per worker would only make them compete. How many
+exercises a worker grades at once is the batch's choice (run.exercise_threads).
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ class GradeTask:
     lang: str
     config: object  # the loaded grading policy, the same object for every task of a run
     config_sha: str
+    exercise_threads: int = 1  # exercises graded at once (grade_submission's exercise_threads)
 
 
 @dataclass
@@ -103,7 +105,8 @@ def _grade_files(task: GradeTask, files: dict[str, bytes]):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         return grade_submission(
-            folder, seed=task.seed, seed_kind=task.seed_kind, config=task.config, lang=task.lang, measure_speed=True
+            folder, seed=task.seed, seed_kind=task.seed_kind, config=task.config, lang=task.lang,
+            measure_speed=True, exercise_threads=task.exercise_threads,
         )
 
 
