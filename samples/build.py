@@ -39,8 +39,8 @@ PLANTS = {
     # delta_out = sum_m pad(delta_in_m) * W_m: the rot180 of the lecture's formula forgotten.
     "no_rot180": Plant(
         module="conv_backward",
-        old="delta_out = np.tensordot(rot180(w), windows,",
-        new="delta_out = np.tensordot(w, windows,",
+        old="rotated = rot180(w)",
+        new="rotated = w",
         exercise="conv2d_backward",
         diagnosis="delta_out_no_rot180",
     ),

@@ -473,7 +473,7 @@ def test_the_stubs_score_zero_saying_not_implemented(tmp_path):
 
 PLANTED = {
     "conv_forward": [("    w = np.asarray(w)\n", "    w = np.asarray(w)[:, :, ::-1, ::-1]\n")],
-    "conv_backward": [("rot180(w),", "w,")],
+    "conv_backward": [("rotated = rot180(w)", "rotated = w")],
     "pooling": [
         ("    delta_out = np.bincount(flat_index.ravel(), weights=delta_in.ravel(), minlength=x.size)",
          "    delta_out = np.zeros(x.size)\n    delta_out[flat_index.ravel()] = delta_in.ravel()")

@@ -97,15 +97,25 @@ def conv2d_backward(delta_in, x, w, stride=1, padding=0):
     rest_h = xp.shape[2] - kh - (h_out - 1) * stride
     rest_w = xp.shape[3] - kw - (w_out - 1) * stride
 
-    spread = dilate(delta_in, stride)
-    spread = np.pad(spread, ((0, 0), (0, 0), (kh - 1, kh - 1 + rest_h), (kw - 1, kw - 1 + rest_w)))
-    windows = sliding_window_view(spread, (kh, kw), axis=(2, 3))
-    # Step 4 before step 3: cropping the window grid first skips the products that
-    # would land on the padding and be thrown away.
-    windows = windows[:, :, padding:padding + h, padding:padding + wid]
-    # Kernel first, as in conv2d_forward: the window copy then runs along image rows.
-    delta_out = np.tensordot(rot180(w), windows, axes=([0, 2, 3], [1, 4, 5]))
-    delta_out = np.ascontiguousarray(delta_out.transpose(1, 0, 2, 3))
+    dilated = dilate(delta_in, stride)
+    # Pad by K - 1 on each side (plus the rows/columns no window reached), channels
+    # last: step 3 below then multiplies contiguous rows of channels.
+    n, c_out, m_rows, m_cols = dilated.shape
+    spread = np.zeros((n, m_rows + 2 * (kh - 1) + rest_h, m_cols + 2 * (kw - 1) + rest_w, c_out), dtype=dtype)
+    spread[:, kh - 1:kh - 1 + m_rows, kw - 1:kw - 1 + m_cols, :] = dilated.transpose(0, 2, 3, 1)
+    # Step 4 before step 3: starting the correlation P rows/columns in skips the
+    # products that would land on the padding and be thrown away.
+    spread = spread[:, padding:, padding:, :]
+    # Step 3, one kernel position (u, v) at a time:
+    #   delta_out[n, i, j, :] += spread[n, i + u, j + v, :] @ rot180(w)[:, :, u, v]
+    # a matrix product over the output channels, on a view of `spread`: no copy of
+    # every window (KH*KW times the size of the delta).
+    rotated = rot180(w)
+    delta_out = np.zeros((x.shape[0], h, wid, w.shape[1]), dtype=dtype)
+    for u in range(kh):
+        for v in range(kw):
+            delta_out += spread[:, u:u + h, v:v + wid, :] @ rotated[:, :, u, v]
+    delta_out = np.ascontiguousarray(delta_out.transpose(0, 3, 1, 2))
 
     # dw = A * dilate(delta_in): only the non-zero entries of the dilated delta
     # contribute, so evaluate it on the forward windows (stride S) directly.
