@@ -1,12 +1,16 @@
 """The PyTorch oracle: deterministic float64, the lecture's numbers, and the reference's answers."""
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
 
 import reference
 from autograder import oracle
+from autograder.paths import REPO_ROOT
 from autograder.cases import case_rng
 from autograder.exercises import REGISTRY
 
@@ -39,6 +43,19 @@ def test_configure_makes_torch_exact_and_records_the_environment(cpu_oracle):
     assert torch.get_num_threads() == 1
     with pytest.raises(ValueError, match="oracle device must be one of auto, cpu, cuda, got 'tpu'"):
         oracle.configure("tpu")
+
+
+def test_configure_is_deterministic_without_importing_the_compiler():
+    # A fresh interpreter: this one may have imported anything already.
+    code = (
+        "import sys, torch\n"
+        "from autograder import oracle\n"
+        "assert not torch.are_deterministic_algorithms_enabled()\n"
+        "oracle.configure('cpu')\n"
+        "print(torch.are_deterministic_algorithms_enabled(), 'torch._inductor' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO_ROOT)
+    assert done.stdout.split() == ["True", "False"]
 
 
 def test_the_lecture_worked_examples():
