@@ -401,6 +401,23 @@ def test_waiting_for_a_process_that_is_already_gone_returns_at_once():
     assert reaping.wait_gone(os.getpid(), reaping.start_time(os.getpid()), timeout=0.05) is False
 
 
+def test_the_child_code_is_compiled_once_unless_bytecode_is_off(tmp_path, monkeypatch):
+    from autograder.sandbox import process
+
+    code_dir = tmp_path / "sandbox"
+    shutil.copytree(Path(process.CODE_DIR) / process.CHILD_PACKAGE, code_dir / process.CHILD_PACKAGE)
+    modules = sorted(path.stem for path in (code_dir / process.CHILD_PACKAGE).glob("*.py"))
+    cache = code_dir / process.CHILD_PACKAGE / "__pycache__"
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    assert process.compile_child_code(str(code_dir)) is False
+    assert not cache.exists()
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    assert process.compile_child_code(str(code_dir)) is True
+    assert sorted(path.name.split(".")[0] for path in cache.glob("*.pyc")) == modules
+
+
 def test_sessions_run_side_by_side_in_threads(tmp_path):
     submission = build_submission(tmp_path / "submission")
     results = {}

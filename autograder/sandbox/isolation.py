@@ -18,7 +18,7 @@ from . import reaping, staging
 from .host import build_plan, child_environment, link_site_dirs, wanted_namespaces
 from .limits import Limits
 from .output import CappedOutput
-from .process import ChildGone, ChildProcess
+from .process import ChildGone, ChildProcess, compile_child_code
 
 PROBE_LIMITS = Limits(call_seconds=10, memory_mb=2048, output_kb=16, file_size_mb=8, open_files=64, processes=32)
 _lock = threading.Lock()
@@ -56,6 +56,7 @@ def _probe() -> tuple[dict, Settings]:
 @functools.lru_cache(maxsize=1)
 def _run_probe() -> tuple[dict, Settings]:
     staging.sweep_stale_folders()  # once per grader process, before its first session
+    compile_child_code()
     root = os.geteuid() == 0
     want = wanted_namespaces()
     uid = reaping.pick_session_uid() if root else None

@@ -20,12 +20,28 @@ from .output import CappedOutput
 from . import reaping
 
 CODE_DIR = str(Path(__file__).resolve().parent)  # holds the child package
-BOOT = "import sys; sys.path.insert(0, {code_dir!r}); from child.bootstrap import main; main()"
+CHILD_PACKAGE = "child"
+BOOT = "import sys; sys.path.insert(0, {code_dir!r}); from " + CHILD_PACKAGE + ".bootstrap import main; main()"
 STARTUP_SECONDS = 30.0
 STOP_GRACE_SECONDS = 2.0
 MAX_RESPONSE_BYTES = 64 << 20
 MAX_REQUEST_BYTES = 256 << 20
 CHUNK = 1 << 20
+
+
+def compile_child_code(code_dir: str = CODE_DIR) -> bool:
+    """Write the child package's bytecode next to its source, as an import in the grader would.
+
+    The child runs with -B: it must never write, so each session would otherwise compile
+    the package's modules from source again, about 23 ms of every sandbox start (a fifth).
+    Nothing is written when the user asked Python not to (PYTHONDONTWRITEBYTECODE) or the
+    folder is read-only (an installed package: pip compiled it already). Whether it wrote.
+    """
+    if sys.dont_write_bytecode:
+        return False
+    import compileall
+
+    return bool(compileall.compile_dir(os.path.join(code_dir, CHILD_PACKAGE), maxlevels=0, quiet=2))
 
 
 class ChildGone(Exception):
