@@ -17,7 +17,7 @@ import sys
 SUBCOMMANDS = {
     "grade": ("autograder.commands.grade", "grade", "grade one submission folder and print its table"),
     "check": ("autograder.commands.grade", "check", "grade your working copy with the public seed (students)"),
-    "demo": ("autograder.commands.demo", "demo", "grade the bundled samples and print their tables and a summary"),
+    "demo": ("autograder.commands.demo", "demo", "grade the bundled submissions as a course: their tables, a summary and the scoreboard"),
     "batch": ("autograder.commands.batch", "batch", "grade a whole course in parallel (resumable, sharded, or on Dask)"),
     "merge": ("autograder.commands.batch", "merge", "join the RESULTS folders of a batch's shards"),
     "scoreboard": ("autograder.commands.scoreboard", "scoreboard", "build the static scoreboard site from batch results"),

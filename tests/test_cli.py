@@ -8,7 +8,6 @@ Two kinds of tests:
 """
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
 import os
@@ -20,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from autograder import cli
-from autograder.commands.demo import demo, demo_arguments, demo_submissions
+from autograder.commands.demo import demo_submissions
 from autograder.paths import REFERENCE_DIR, REPO_ROOT, SAMPLES_DIR, STUDENT_MODULES
 from autograder.results import CaseResult, CheckResult, ExerciseResult, SubmissionResult
 
@@ -224,18 +223,29 @@ def test_check_without_student_modules_says_where_it_looked(engine, tmp_path, mo
     assert "no student modules in ./assignments or in the current folder" in capsys.readouterr().err
 
 
-def test_demo_grades_every_bundled_submission_with_one_config(engine, capsys):
-    parser = argparse.ArgumentParser()
-    demo_arguments(parser)
-    assert demo(parser.parse_args([])) == 0
+def test_demo_builds_one_course_of_every_bundled_submission(tmp_path):
+    from autograder.commands.demo import build_course, chosen_name, course_folder_name
+
     names = [name for name, _ in demo_submissions()]
     assert names[:2] == ["reference", "assignments"]
-    assert {f"samples/{p.name}" for p in SAMPLES_DIR.iterdir() if p.is_dir()} <= set(names)
-    assert [c["folder"] for c in engine.calls] == [folder for _, folder in demo_submissions()]
-    assert all(c["config"] is engine.config and (c["seed"], c["seed_kind"]) == (PUBLIC_SEED, "public") for c in engine.calls)
-    out = capsys.readouterr().out
-    summary_rows = out.split("submission", 1)[1].splitlines()
-    assert [row.split()[0] for row in summary_rows[2:]] == ["max", *names]
+    assert {f"samples/{p.name}" for p in SAMPLES_DIR.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))} <= set(names)
+    course = build_course(tmp_path)
+    assert sorted(p.name for p in course.iterdir()) == sorted(course_folder_name(n) for n in names)
+    for name, folder in demo_submissions():
+        copy = course / course_folder_name(name)
+        assert (copy / "conv_forward.py").read_bytes() == (folder / "conv_forward.py").read_bytes()
+        assert (copy / "pseudonym.txt").read_text(encoding="utf-8") == chosen_name(name) + "\n"
+    # A chosen name may not be a student id, or the scoreboard would draw a random one.
+    assert all(chosen_name(n).casefold() != course_folder_name(n).casefold() for n in names)
+
+
+def test_demo_refuses_an_out_folder_it_did_not_write(tmp_path, capsys):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me\n", encoding="utf-8")
+    assert cli.main(["demo", "--out", str(mine)]) == 2
+    assert "holds files the demo did not write" in capsys.readouterr().err
+    assert (mine / "notes.txt").read_text(encoding="utf-8") == "keep me\n"
 
 
 # --- the command line as a user meets it ---------------------------------------------------------
@@ -335,8 +345,11 @@ def test_check_on_the_reference_is_ready_to_submit(tmp_path):
 
 
 @pytest.mark.slow
-def test_demo_prints_every_table_and_the_summary():
-    done = run_convlab("demo")
+def test_demo_prints_every_table_the_summary_and_the_scoreboard(tmp_path):
+    from autograder.commands.demo import chosen_name
+
+    out = tmp_path / "demo"
+    done = run_convlab("demo", "--out", str(out))
     assert done.returncode == 0, done.stderr
     for name, _ in demo_submissions():
         assert f"convlab · {name}\n" in done.stdout
@@ -344,4 +357,19 @@ def test_demo_prints_every_table_and_the_summary():
     first_block = done.stdout.split("\nsubmission", 1)[1].split("\n\n", 1)[0].splitlines()[2:]
     rows = {line.split()[0]: line.split()[1] for line in first_block}
     assert rows["reference"] == rows["max"]
-    assert all(float(rows[f"samples/{p.name}"]) < float(rows["max"]) for p in SAMPLES_DIR.iterdir() if p.is_dir())
+    assert all(float(rows[f"samples/{p.name}"]) < float(rows["max"]) for p in SAMPLES_DIR.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    assert float(rows["assignments"]) == 0
+    # The scoreboard: the site on disk, and its rows in the terminal under the chosen names.
+    site = out / "scoreboard"
+    assert {p.name for p in site.iterdir()} >= {"index.html", "scoreboard.csv", "scoreboard.json"}
+    board = done.stdout.split(f"Scoreboard ({site.resolve() / 'index.html'}):\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert board[0].split() == ["rank", "name", "total", "conv", "speed", "LeNet", "step", "speed"]
+    shown = {}
+    for line in board[2:]:
+        name = next(chosen_name(n) for n, _ in demo_submissions() if line[6:].startswith(chosen_name(n) + " "))
+        shown[name] = line[6:].removeprefix(name).split()[0]
+    assert shown == {chosen_name(name): rows[name] for name, _ in demo_submissions()}
+    assert board[2].split()[:3] == ["1", "Reference", "solution"]
+    # Every bundled submission chose its name: no random one was drawn, no private map written.
+    assert not (out / "pseudonyms.json").exists()
+    assert all(name not in (site / "index.html").read_text(encoding="utf-8") for name in ("flipped_kernel", "no_rot180"))

@@ -55,6 +55,9 @@ class BatchOptions:
     # declaring one thread must, and N workers grade N times as fast. The local pool gains
     # nothing from 2 (bench/bench_batch.py compares them).
     exercise_threads: int = 1
+    # Keep every result model in BatchSummary.results (by submission name); `convlab demo`
+    # prints their tables. Off for courses: the files on disk are the results.
+    keep_results: bool = False
 
 
 @dataclass
@@ -67,6 +70,7 @@ class BatchSummary:
     failed: int = 0
     seconds: float = 0.0
     failures: list[str] = field(default_factory=list)
+    results: dict[str, object] = field(default_factory=dict)  # name -> SubmissionResult, with keep_results
 
 
 def now() -> str:
@@ -116,6 +120,8 @@ def run_batch(options: BatchOptions, stream=None) -> BatchSummary:
             else:
                 summary.graded += status == GRADED
                 summary.refused += status == REFUSED
+                if options.keep_results:
+                    summary.results[submission.name] = outcome.result
                 verdict = f"{outcome.result.points:g}/{outcome.result.points_possible:g}" + (" (refused)" if status == REFUSED else "")
             progress.advance(submission.name, verdict, failed=status == FAILED)
     summary.seconds = progress.finish()
