@@ -405,7 +405,8 @@ def test_the_child_code_is_compiled_once_unless_bytecode_is_off(tmp_path, monkey
     from autograder.sandbox import process
 
     code_dir = tmp_path / "sandbox"
-    shutil.copytree(Path(process.CODE_DIR) / process.CHILD_PACKAGE, code_dir / process.CHILD_PACKAGE)
+    shutil.copytree(Path(process.CODE_DIR) / process.CHILD_PACKAGE, code_dir / process.CHILD_PACKAGE,
+                    ignore=shutil.ignore_patterns("__pycache__"))
     modules = sorted(path.stem for path in (code_dir / process.CHILD_PACKAGE).glob("*.py"))
     cache = code_dir / process.CHILD_PACKAGE / "__pycache__"
 
