@@ -241,7 +241,7 @@ def test_demo_builds_one_course_of_every_bundled_submission(tmp_path):
 
 def test_demo_refuses_an_out_folder_it_did_not_write(tmp_path, capsys):
     mine = tmp_path / "mine"
-    mine.mkdir()
+    (mine / "submissions").mkdir(parents=True)  # an instructor's course folder, say
     (mine / "notes.txt").write_text("keep me\n", encoding="utf-8")
     assert cli.main(["demo", "--out", str(mine)]) == 2
     assert "holds files the demo did not write" in capsys.readouterr().err
@@ -370,6 +370,10 @@ def test_demo_prints_every_table_the_summary_and_the_scoreboard(tmp_path):
         shown[name] = line[6:].removeprefix(name).split()[0]
     assert shown == {chosen_name(name): rows[name] for name, _ in demo_submissions()}
     assert board[2].split()[:3] == ["1", "Reference", "solution"]
+    # A second run empties the folder the first one wrote and grades afresh.
+    again = run_convlab("demo", "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    assert "0 kept from before" in again.stderr
     # Every bundled submission chose its name: no random one was drawn, no private map written.
     assert not (out / "pseudonyms.json").exists()
     assert all(name not in (site / "index.html").read_text(encoding="utf-8") for name in ("flipped_kernel", "no_rot180"))

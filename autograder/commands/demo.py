@@ -28,6 +28,8 @@ CHOSEN_NAMES = {"reference": "Reference solution", "assignments": "Untouched stu
 # The scoreboard's columns the terminal shows (scoreboard.csv has one per exercise too).
 TERMINAL_COLUMNS = {"rank": "rank", "pseudonym": "name", "points": "total", "speed_conv2d_forward": "conv speed", "speed_lenet_step": "LeNet step speed"}
 JUNK = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".hypothesis", "*.pyc")
+# Written into OUT by the demo: only a folder holding it is ever emptied by a later run.
+MARKER = ".convlab-demo"
 
 
 def demo_arguments(parser: argparse.ArgumentParser) -> None:
@@ -71,10 +73,11 @@ def _fresh(out: Path) -> Path:
     if out.exists():
         if not out.is_dir():
             raise CommandError(f"not a folder: {out}")
-        if any(out.iterdir()) and not (out / "submissions").is_dir():
+        if any(out.iterdir()) and not (out / MARKER).is_file():
             raise CommandError(f"{out} holds files the demo did not write; pass an empty or new folder with --out")
         shutil.rmtree(out)
     out.mkdir(parents=True)
+    (out / MARKER).write_text("written by `convlab demo`, which empties this folder on its next run\n", encoding="utf-8")
     return out
 
 
