@@ -17,7 +17,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from ..paths import ASSIGNMENTS_DIR, REFERENCE_DIR, REPO_ROOT, SAMPLES_DIR
+from ..paths import ASSIGNMENTS_DIR, GRADING_TOML, REFERENCE_DIR, REPO_ROOT, SAMPLES_DIR
 from ..report.labels import LANGUAGES
 from .common import EXIT_GRADER_FAILED, EXIT_OK, CommandError, load_grading_config, run_command, table_width, use_color
 
@@ -85,7 +85,6 @@ def _grade_course(course: Path, results: Path, config, lang: str) -> dict:
     from ..batch.executors import default_jobs
     from ..batch.fingerprint import file_fingerprint
     from ..batch.run import BatchOptions, run_batch
-    from ..paths import GRADING_TOML
 
     options = BatchOptions(
         submissions=course,
@@ -95,7 +94,7 @@ def _grade_course(course: Path, results: Path, config, lang: str) -> dict:
         config=config,
         config_sha=file_fingerprint(GRADING_TOML),
         lang=lang,
-        jobs=min(default_jobs(), len(demo_submissions())),
+        jobs=min(default_jobs(), sum(1 for _ in course.iterdir())),
         keep_results=True,
     )
     summary = run_batch(options, stream=sys.stderr)
@@ -105,7 +104,6 @@ def _grade_course(course: Path, results: Path, config, lang: str) -> dict:
 
 
 def _publish(results: Path, out: Path) -> Path:
-    from ..paths import GRADING_TOML
     from ..scoreboard.build import build_scoreboard
     from ..scoreboard.settings import load_settings
 
