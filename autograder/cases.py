@@ -48,6 +48,7 @@ class Case:
     expect_error: the exception class name the call must raise (validation cases).
     pick: compare only this key of a dict result (classic_kernels, one case per kernel).
     call_key: cases with the same key share one call (the call is made once).
+    target: the sandbox target this case calls, when not its check's (LeNet's repeated calls).
     """
 
     label: Label
@@ -58,6 +59,7 @@ class Case:
     expect_error: str | None = None
     pick: str | None = None
     call_key: str | None = None
+    target: str | None = None
 
     def named_arguments(self) -> list[tuple[str, Any]]:
         """(name, value) of every argument, positional first."""

@@ -33,11 +33,23 @@ EXERCISE_TOLERANCE_KEYS = {"rtol": "tolerance", "atol": "tolerance", "gradcheck_
 MIN_MEMORY_MB = 256
 
 
+HIDDEN_CASE_MODES = ("per_course", "per_student")
+ISOLATION_LEVELS = ("full", "userns", "minimal")  # strongest first; sandbox/levels.py says what each holds
+ISOLATION_SETTINGS = ("auto", *ISOLATION_LEVELS)
+
+
 @dataclass(frozen=True)
 class GraderSettings:
     oracle_device: str  # "auto" (CUDA when present), "cpu" or "cuda"
     public_seed: int  # `convlab check` and the visible examples
     seed_env: str  # environment variable holding the hidden seed
+    hidden_cases: str = "per_course"  # "per_student": each student's cases from the course secret and their id
+
+
+@dataclass(frozen=True)
+class IsolationSettings:
+    level: str = "auto"  # "auto": the strongest level this machine allows; or a level to use (tests force weaker ones)
+    floor: str = "minimal"  # hidden-seed grading refuses to run below this level
 
 
 @dataclass(frozen=True)
@@ -70,11 +82,12 @@ class ExercisePolicy:
 class GradingConfig:
     grader: GraderSettings
     limits: LimitSettings
-    forbidden_modules: tuple[str, ...]
+    allowed_modules: tuple[str, ...]  # besides the standard library and the student's own modules
     tolerance: Tolerance
     gradcheck: Tolerance
     exercises: tuple[ExercisePolicy, ...]  # the graded exercises, in grading.toml's order
     source: str = ""
+    isolation: IsolationSettings = IsolationSettings()
 
     @property
     def total_points(self) -> float:
@@ -123,6 +136,11 @@ class _Reader:
             raise self.fail(table, f"{key} must be {kind}, got {value!r}")
         return float(value)
 
+    def choice(self, table: str, key: str, value: Any, choices: tuple[str, ...]) -> str:
+        if value not in choices:
+            raise self.fail(table, f"{key} must be one of {', '.join(choices)}, got {value!r}")
+        return value
+
     def string(self, table: str, key: str, value: Any, pattern: re.Pattern | None = None, what: str = "a string") -> str:
         if not isinstance(value, str) or not value or (pattern is not None and not pattern.match(value)):
             raise self.fail(table, f"{key} must be {what}, got {value!r}")
@@ -146,7 +164,7 @@ def parse_config(data: Mapping, filename: str = "grading.toml") -> GradingConfig
 
     read = _Reader(filename)
     sections = ("grader", "limits", "policy", "tolerance", "gradcheck", "exercises")
-    optional = ("scoreboard",)  # read by `convlab scoreboard`, validated here too
+    optional = ("scoreboard", "isolation")  # [scoreboard] is read by `convlab scoreboard`, validated here too
     for section in data:
         if section not in sections + optional:
             raise ValueError(f"{filename}: unknown section [{section}] (known: {', '.join(sections + optional)})")
@@ -161,7 +179,8 @@ def parse_config(data: Mapping, filename: str = "grading.toml") -> GradingConfig
         except SettingsError as error:
             raise ValueError(str(error)) from None
 
-    grader = read.table(data["grader"], "grader", ("oracle_device", "public_seed", "seed_env"), required=("oracle_device", "public_seed", "seed_env"))
+    grader = read.table(data["grader"], "grader", ("oracle_device", "public_seed", "seed_env", "hidden_cases"),
+                        required=("oracle_device", "public_seed", "seed_env"))
     if grader["oracle_device"] not in DEVICE_SETTINGS:
         raise read.fail("grader", f"oracle_device must be one of {', '.join(DEVICE_SETTINGS)}, got {grader['oracle_device']!r}")
     seed = grader["public_seed"]
@@ -171,7 +190,9 @@ def parse_config(data: Mapping, filename: str = "grading.toml") -> GradingConfig
         oracle_device=grader["oracle_device"],
         public_seed=seed,
         seed_env=read.string("grader", "seed_env", grader["seed_env"], ENV_NAME, "an environment variable name"),
+        hidden_cases=read.choice("grader", "hidden_cases", grader.get("hidden_cases", "per_course"), HIDDEN_CASE_MODES),
     )
+    isolation = _isolation(read, data.get("isolation", {}))
 
     limit_names = tuple(f.name for f in fields(LimitSettings))
     raw_limits = read.table(data["limits"], "limits", limit_names, required=limit_names)
@@ -187,11 +208,11 @@ def parse_config(data: Mapping, filename: str = "grading.toml") -> GradingConfig
         # Python and numpy alone take about 100 MB of address space: less and no call can start.
         raise read.fail("limits", f"memory_mb must be at least {MIN_MEMORY_MB}, got {limits.memory_mb}")
 
-    policy = read.table(data["policy"], "policy", ("forbidden_modules",), required=("forbidden_modules",))
-    modules = policy["forbidden_modules"]
+    policy = read.table(data["policy"], "policy", ("allowed_modules",), required=("allowed_modules",))
+    modules = policy["allowed_modules"]
     if not isinstance(modules, list):
-        raise read.fail("policy", f"forbidden_modules must be a list of module names, got {modules!r}")
-    forbidden = tuple(read.string("policy", "forbidden_modules", m, MODULE_NAME, "a list of module names") for m in modules)
+        raise read.fail("policy", f"allowed_modules must be a list of module names, got {modules!r}")
+    allowed = tuple(read.string("policy", "allowed_modules", m, MODULE_NAME, "a list of module names") for m in modules)
 
     tolerance = _tolerance(read, data["tolerance"], "tolerance")
     gradcheck = _tolerance(read, data["gradcheck"], "gradcheck")
@@ -204,10 +225,20 @@ def parse_config(data: Mapping, filename: str = "grading.toml") -> GradingConfig
         if exercise_id not in REGISTRY:
             raise ValueError(f"{filename}: [exercises.{exercise_id}] is not a known exercise (known: {', '.join(REGISTRY)})")
         exercises.append(_exercise(read, exercise_id, table, REGISTRY[exercise_id].check_ids, tolerance, gradcheck))
-    config = GradingConfig(settings, limits, forbidden, tolerance, gradcheck, tuple(exercises), source=filename)
+    config = GradingConfig(settings, limits, allowed, tolerance, gradcheck, tuple(exercises), source=filename,
+                           isolation=isolation)
     if not config.total_points > 0:
         raise ValueError(f"{filename}: [exercises] points must add up to a positive total, got {config.total_points!r}")
     return config
+
+
+def _isolation(read: _Reader, data: Any) -> IsolationSettings:
+    data = read.table(data, "isolation", ("level", "floor"))
+    defaults = IsolationSettings()
+    return IsolationSettings(
+        level=read.choice("isolation", "level", data.get("level", defaults.level), ISOLATION_SETTINGS),
+        floor=read.choice("isolation", "floor", data.get("floor", defaults.floor), ISOLATION_LEVELS),
+    )
 
 
 def _tolerance(read: _Reader, data: Any, table: str) -> Tolerance:

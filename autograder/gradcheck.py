@@ -1,4 +1,4 @@
-"""Numeric gradient checks: a student's backward pass against central differences of their OWN forward.
+"""Numeric gradient checks: a student's backward pass against central differences of the CORRECT forward.
 
 For a function y = f(p) (p: the inputs being differentiated, e.g. x, w and b of a
 convolution, or all 61,706 parameters of LeNet) the backward pass, given an upstream
@@ -9,10 +9,16 @@ torch.autograd.gradcheck's fast mode and compares directional derivatives:
     <g, v>   vs   (<u, f(p + eps v)> - <u, f(p - eps v)>) / (2 eps)
 
 along a random direction v (2 forward passes), plus a few single coordinates, where
-v is a unit vector and the message can name the index. One more forward pass, at the
-point itself, first checks the student's forward against the oracle: where it is
-wrong, the correct forward stands in for it (see Reference), so a forward bug costs
-only the exercise that owns it. Each comparison passes when
+v is a unit vector and the message can name the index.
+
+What the check trusts: only the student's backward pass is called, once, at the point
+p; every forward value comes from the oracle (PyTorch, float64). A forward pass the
+student controls could steer the slopes it is compared with (a forward that remembers
+where backward was called and answers to match), so it is never asked. A mistake in the
+student's forward pass therefore costs only the exercise that owns it, and a float32
+backward pass is judged against exact slopes.
+
+Each comparison passes when
 
     |numeric - analytic| <= rtol * scale + atol,    scale = max(|numeric|, |analytic|, ||g * s||)
 
@@ -23,12 +29,11 @@ large) from passing. grading.toml [gradcheck] holds rtol and atol.
 
 Kinks. Where the function is piecewise linear and the inputs keep their distance from
 every kink (convolution; ReLU inputs away from 0; pooling inputs without ties) the
-central difference is exact up to rounding, so eps can be large and a float32 forward
-still gives an accurate slope. A whole network cannot be kept away from all its ReLU
-and max-pool kinks: a step sometimes crosses one, and then even a perfect backward
-pass misses the central difference by a little. For such cases the case carries an
-allowance per comparison: how far the exact network (the oracle, float64) misses at
-the same point, direction and step. It is 0 unless a kink is crossed.
+central difference is exact up to rounding. A whole network cannot be kept away from all
+its ReLU and max-pool kinks: a step sometimes crosses one, and then even the exact
+gradient misses the central difference by a little. For such cases the case carries an
+allowance per comparison: how far the exact gradient misses at the same point,
+direction and step. It is 0 unless a kink is crossed.
 """
 from __future__ import annotations
 
@@ -95,7 +100,7 @@ class GradCase:
 class GradVerdict:
     passed: bool
     problems: list[Problem]
-    forward_calls: int = 0
+    forward_calls: int = 0  # the oracle's forward passes the check took
     failed_call: Any = None  # the CallOutcome that stopped the check, if a call failed
     worst: float = 0.0  # the largest |numeric - analytic| / scale seen (for measuring margins)
 
@@ -136,23 +141,14 @@ def _unit(problem: GradProblem, name: str, index: tuple[int, ...]) -> dict:
     return {name: v}
 
 
-@dataclass(frozen=True)
-class Reference:
-    """The correct forward pass, for when the student's own one is wrong at the point.
+def run_grad_case(case: GradCase, call: Callable[..., Any], forward: Callable[[str, tuple, dict], Any],
+                  rtol: float, atol: float) -> GradVerdict:
+    """Run one GradCase.
 
-    value(target, args, kwargs) -> the correct output (the oracle's); agrees(got, correct)
-    -> whether the student's output passes the exercise's comparison. A backward pass is
-    judged against the student's own forward wherever that forward is right, and against
-    the correct one where it is not: a mistake in a forward pass then costs only the
-    exercise that owns it, never a correct backward pass.
+    call(target, args, kwargs, key=None) -> CallOutcome: the student's backward pass (key
+    shares the call between the cases of one point). forward(target, args, kwargs) -> the
+    correct forward value (the oracle's).
     """
-
-    value: Callable[[str, tuple, dict], Any]
-    agrees: Callable[[Any, Any], bool]
-
-
-def run_grad_case(case: GradCase, call: Callable[..., Any], rtol: float, atol: float, reference: Reference | None = None) -> GradVerdict:
-    """Run one GradCase. call(target, args, kwargs, key=None) -> CallOutcome (key: share the call)."""
     problem = case.problem
     target, args, kwargs = problem.backward()
     outcome = call(target, args, kwargs, key=problem.key)
@@ -161,21 +157,7 @@ def run_grad_case(case: GradCase, call: Callable[..., Any], rtol: float, atol: f
     grads, problems = _checked_gradients(problem, outcome.value, case.names)
     if problems:
         return GradVerdict(False, problems)
-
-    own, forward_calls = True, 0
-    if reference is not None:
-        target, args, kwargs = problem.forward(problem.point)
-        at_point = call(target, args, kwargs, key=f"{problem.key}/forward")
-        forward_calls += 1
-        own = at_point.ok and reference.agrees(at_point.value, reference.value(target, args, kwargs))
-
-    def forward(values: dict):
-        """(the forward's value, or None and the failed call) at `values`."""
-        target, args, kwargs = problem.forward(values)
-        if not own:
-            return reference.value(target, args, kwargs), None
-        result = call(target, args, kwargs)
-        return (result.value, None) if result.ok else (None, result)
+    forward_calls = 0
 
     tests: list[tuple[dict, tuple[str, tuple[int, ...]] | None]] = [(d, None) for d in case.directions]
     coordinates = list(case.coordinates)
@@ -196,15 +178,8 @@ def run_grad_case(case: GradCase, call: Callable[..., Any], rtol: float, atol: f
             values = dict(problem.point)
             for name, step in v.items():
                 values[name] = problem.point[name] + sign * case.eps * step
-            value, failed = forward(values)
-            if own:
-                forward_calls += 1
-            if failed is not None:
-                return GradVerdict(False, [], forward_calls, failed_call=failed)
-            try:
-                sides.append(problem.objective(value))
-            except (ValueError, TypeError, IndexError) as error:
-                return GradVerdict(False, [Problem("gradcheck.forward_output", {"detail": str(error)})], forward_calls)
+            sides.append(problem.objective(forward(*problem.forward(values))))
+            forward_calls += 1
         numeric = (sides[0] - sides[1]) / (2 * case.eps)
         analytic = float(sum(np.sum(grads[name] * step) for name, step in v.items()))
         typical = size_of_g if coordinate is None else size_of_g / np.sqrt(size)
@@ -213,13 +188,12 @@ def run_grad_case(case: GradCase, call: Callable[..., Any], rtol: float, atol: f
         worst = max(worst, miss / scale if scale > 0 else 0.0)
         if not np.isfinite(numeric) or miss > rtol * scale + atol:
             params = {"analytic": fmt(analytic), "numeric": fmt(numeric), "eps": fmt(case.eps)}
-            whose = "" if own else "_correct"
             if coordinate is None:
                 labels = [problem.grad_name(n) for n in case.names]
                 names = ", ".join(labels) if len(labels) <= NAMES_SHOWN else f"{labels[0]} … {labels[-1]}"
-                problems = [Problem(f"gradcheck.direction{whose}", {**params, "names": names})]
+                problems = [Problem("gradcheck.direction", {**params, "names": names})]
             else:
                 name, index = coordinate
-                problems = [Problem(f"gradcheck.coordinate{whose}", {**params, "name": problem.grad_name(name), "index": index})]
+                problems = [Problem("gradcheck.coordinate", {**params, "name": problem.grad_name(name), "index": index})]
             return GradVerdict(False, problems, forward_calls, worst=worst)
     return GradVerdict(True, [], forward_calls, worst=worst)

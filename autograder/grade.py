@@ -25,13 +25,16 @@ from typing import Any, Sequence
 
 from . import __version__
 from .cases import Case
-from .compare import Problem, Tolerance, changed_arguments, close, compare, diagnose
+from .compare import Problem, Tolerance, changed_arguments, close, compare, diagnose, type_name
 from .config import ExercisePolicy, GradingConfig, load_config
 from .exercises import REGISTRY, Check, Exercise, Mistake
 from .exercises.spec import Raised, Raises
-from .gradcheck import GradCase, Reference, run_grad_case
+from .gradcheck import GradCase, run_grad_case
 from .messages import Catalog, catalog
+from .paths import API
 from .results import CaseResult, CheckResult, ExerciseResult, SubmissionResult
+from .safe_text import one_line
+from .sandbox.outcome import CallOutcome
 
 # Exercises graded at once: a sandbox child starting while another exercise is compared
 # keeps a second core busy, so one `convlab grade` finishes sooner.
@@ -92,9 +95,14 @@ def grade_submission(
         # sandbox children start, and each exercise waits for it before its oracle runs.
         setup = setup_pool.submit(_timed, oracle.configure, config.grader.oracle_device)
 
+        def open_session():
+            from .sandbox import SandboxSession
+
+            return SandboxSession(submission_dir, config.limits.sandbox_limits(), config.allowed_modules)
+
         def run(policy: ExercisePolicy) -> tuple[ExerciseResult, dict]:
             exercise = REGISTRY[policy.exercise_id]
-            return _ExerciseRun(exercise, policy, submission_dir, seed, config, text, deadline, setup).grade()
+            return _ExerciseRun(exercise, policy, seed, config, text, deadline, setup, open_session).grade()
 
         outcomes = list(pool.map(run, policies))
         environment, setup_seconds = setup.result()
@@ -103,7 +111,7 @@ def grade_submission(
     if measure_speed:
         from .speed import measure_speed as measure
 
-        speed = measure(submission_dir, config.limits.sandbox_limits(), config.forbidden_modules)
+        speed = measure(submission_dir, config.limits.sandbox_limits(), config.allowed_modules)
 
     timings = {key: sum(t[key] for _, t in outcomes) for key in TIMING_KEYS}
     timings["oracle"] += setup_seconds  # importing torch and configuring it is the oracle's cost
@@ -118,6 +126,32 @@ def grade_submission(
         grader_version=__version__,
         speed=speed,
     )
+
+
+def grade_checks(exercise_id: str, check_ids: Sequence[str], open_caller, *, seed: int,
+                 config: GradingConfig | None = None, lang: str = "en") -> ExerciseResult:
+    """Some checks of one exercise through open_caller() (e.g. the visible tests' in-process caller).
+
+    The same engine as grade_submission: the same cases for the seed, the same
+    comparisons, diagnoses and words; no submission time limit.
+    """
+    from . import oracle
+
+    config = config or load_config()
+    setup = _Done(oracle.configure(config.grader.oracle_device))
+    run = _ExerciseRun(REGISTRY[exercise_id], config.exercise(exercise_id), seed, config, catalog(lang),
+                       float("inf"), setup, open_caller)
+    return run.grade(check_ids)[0]
+
+
+class _Done:
+    """A finished future holding `value` (grade_checks configures the oracle before it starts)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
 
 
 def _timed(function, *args):
@@ -198,13 +232,17 @@ def mistake_outputs(exercise: Exercise, prepared: PreparedExercise, check: Check
         if key in prepared.mistake_outputs:
             return prepared.mistake_outputs[key]
     case = prepared.checks[check.id].cases[index]
+    target = check.target_of(case)
     outputs = []
-    for mistake in exercise.mistakes_for(check.target):
+    for mistake in exercise.mistakes_for(target):
         try:
-            value = mistake.outputs[check.target](*case.args, **case.kwargs)
+            if mistake.applies is not None and not mistake.applies(*case.args, **case.kwargs):
+                outputs.append((mistake, None))
+                continue
+            value = mistake.outputs[target](*case.args, **case.kwargs)
             outputs.append((mistake, value[case.pick] if case.pick is not None else value))
         except Raises as raised:
-            outputs.append((mistake, Raised(raised.error_type)))
+            outputs.append((mistake, Raised(raised.error_type, raised.pattern)))
         except Exception:  # this mistake cannot apply to this case (e.g. a transposed non-square kernel)
             outputs.append((mistake, None))
     with prepared.lock:
@@ -214,52 +252,59 @@ def mistake_outputs(exercise: Exercise, prepared: PreparedExercise, check: Check
 
 # --- one exercise ----------------------------------------------------------------------------------------------
 
-
-@dataclass
-class _Outcome:
-    """A sandbox CallOutcome, or the engine's own verdict for a call it did not make."""
-
-    status: str
-    value: Any = None
-    error_type: str = ""
-    error: str = ""
-    inputs_after: list | None = None  # the arguments as the child saw them after the call
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
+# Outcomes the engine gives itself, without calling: a status for CallOutcome.
+ENGINE_STATUSES = (DEADLINE, SKIPPED_TIMEOUT, SKIPPED_FORBIDDEN)
 
 
 class _ExerciseRun:
-    """Grades one exercise in one sandbox session; collects its timings."""
+    """Grades one exercise through one caller (a sandbox session, or the visible tests' in-process one).
 
-    def __init__(self, exercise, policy, submission_dir, seed, config, text: Catalog, deadline: float, setup):
+    Order of the calls: first the exercise's modules are imported (an import that fails or
+    is refused is the exercise's error, reported up front, never inside a hidden case);
+    then every visible case, then every hidden one. Whatever a student's code says in a
+    visible case's message (an exception's text) was said before it saw any hidden input.
+    A hidden case's message holds no text the student's code chose: no exception message,
+    no class or module name.
+    """
+
+    def __init__(self, exercise, policy, seed, config, text: Catalog, deadline: float, setup, open_caller):
         self.exercise = exercise
         self.policy = policy
-        self.submission_dir = submission_dir
         self.seed = seed
         self.config = config
         self.text = text
         self.deadline = deadline
         self.setup = setup  # the future of the oracle's configuration, running in its own thread
+        self.open_caller = open_caller
         self.timings = dict.fromkeys(TIMING_KEYS, 0.0)
         self.bucket = "student_calls"
         self.error: str | None = None
-        self.session = None
-        self.memo: dict[str, _Outcome] = {}
+        self.caller = None
+        self.memo: dict[str, CallOutcome] = {}
         self.prepared: PreparedExercise | None = None
+        self.hidden_phase = False
 
-    def grade(self) -> tuple[ExerciseResult, dict]:
-        from .sandbox import SandboxSession
-
+    def grade(self, check_ids: Sequence[str] | None = None) -> tuple[ExerciseResult, dict]:
+        """The exercise's result (only the checks in check_ids, when given) and its timings."""
         start = time.perf_counter()
-        session = SandboxSession(self.submission_dir, self.config.limits.sandbox_limits(), self.config.forbidden_modules)
-        with session:
-            self.session = session
+        with self.open_caller() as caller:
+            self.caller = caller
             self.timings["process_start"] = time.perf_counter() - start
             self.setup.result()
             self.prepared, self.timings["oracle"] = prepare(self.exercise, self.seed)
-            checks = [self._check(self.prepared.checks[check_id]) for check_id in self.exercise.check_ids]
+            wanted = [self.prepared.checks[c] for c in (check_ids or self.exercise.check_ids)]
+            self._load()
+            by_check = self._run_cases(wanted)
+        checks = [
+            CheckResult(
+                check_id=prepared.check.id,
+                title=self.text.text(f"check.{self.exercise.id}.{prepared.check.id}"),
+                points_possible=self.policy.check_points[prepared.check.id],
+                cases=[result for result, _ in by_check[prepared.check.id]],
+                seconds=round(sum(seconds for _, seconds in by_check[prepared.check.id]), 4),
+            )
+            for prepared in wanted
+        ]
         result = ExerciseResult(
             exercise_id=self.exercise.id,
             title=self.text.text(f"exercise.{self.exercise.id}"),
@@ -269,34 +314,69 @@ class _ExerciseRun:
         )
         return result, self.timings
 
+    def _load(self) -> None:
+        """Import the modules the exercise's functions live in; a failure becomes the exercise's error."""
+        modules = sorted({API[name] for name in self.exercise.api})
+        start = time.perf_counter()
+        outcome = self.caller.load(modules)
+        self.timings["student_calls"] += time.perf_counter() - start
+        if not outcome.ok:
+            self.error = self.text.text("call.load_failed", module=outcome.module or modules[0],
+                                        reason=self.outcome_text(outcome, hidden=False))
+
+    def _run_cases(self, wanted: list[PreparedCheck]) -> dict[str, list[tuple[CaseResult, float]]]:
+        """Every case of the wanted checks, visible ones first; results in each check's own order."""
+        pending = [(prepared, index) for prepared in wanted for index in range(len(prepared.cases))]
+        ordered = sorted(pending, key=lambda item: item[0].cases[item[1]].hidden)
+        results: dict[str, dict[int, tuple[CaseResult, float]]] = {prepared.check.id: {} for prepared in wanted}
+        timed_out: set[str] = set()
+        for prepared, index in ordered:
+            check, case = prepared.check, prepared.cases[index]
+            self.hidden_phase = self.hidden_phase or case.hidden
+            begin = time.perf_counter()
+            self.bucket = "gradient_checks" if check.gradcheck else "student_calls"
+            if check.id in timed_out:
+                result, status = self._case_result(case, False, self._failure(CallOutcome(SKIPPED_TIMEOUT), case)), ""
+            elif check.gradcheck:
+                result, status = self._grad_case(case, self.policy.gradcheck)
+            else:
+                result, status = self._compare_case(prepared, index, case, self.policy.tolerance)
+            if status == "timeout":
+                timed_out.add(check.id)
+            results[check.id][index] = (result, time.perf_counter() - begin)
+        return {check_id: [by_index[i] for i in sorted(by_index)] for check_id, by_index in results.items()}
+
     # -- calls ------------------------------------------------------------------------------------------------
 
-    def call(self, target: str, args: tuple, kwargs: dict, *, key: str | None = None, with_inputs: bool = False) -> _Outcome:
-        """One call into the child (or the engine's verdict when it may not call any more)."""
+    def call(self, target: str, args: tuple, kwargs: dict, *, key: str | None = None, with_inputs: bool = False) -> CallOutcome:
+        """One call into student code (or the engine's verdict when it may not call any more)."""
         if key is not None and key in self.memo:
             return self.memo[key]
         if self.error is not None:
-            return _Outcome(SKIPPED_FORBIDDEN)
+            return CallOutcome(SKIPPED_FORBIDDEN)
         if time.perf_counter() >= self.deadline:
-            return _Outcome(DEADLINE)
+            return CallOutcome(DEADLINE)
         start = time.perf_counter()
-        outcome = self._sandbox_call(target, args, kwargs, with_inputs)
+        call = self.caller.call_with_inputs if with_inputs else self.caller.call
+        outcome = call(target, *args, **kwargs)
+        if with_inputs and outcome.ok:
+            reply = outcome.value
+            outcome.value = reply["result"]
+            outcome.inputs_after = list(reply["args"]) + [reply["kwargs"].get(k) for k in kwargs]
         self.timings[self.bucket] += time.perf_counter() - start
         if outcome.status == "forbidden_import":
-            self.error = self.outcome_text(outcome)
+            self.error = self.outcome_text(outcome, hidden=self.hidden_phase)
         if key is not None:
             self.memo[key] = outcome
         return outcome
 
-    def _sandbox_call(self, target, args, kwargs, with_inputs) -> _Outcome:
-        returning_inputs = getattr(self.session, "call_with_inputs", None) if with_inputs else None
-        raw = (returning_inputs or self.session.call)(target, *args, **kwargs)
-        outcome = _Outcome(raw.status, raw.value, raw.error_type or "", raw.error or "")
-        if returning_inputs is not None and outcome.ok:
-            reply = outcome.value
-            outcome.value = reply["result"]
-            outcome.inputs_after = list(reply["args"]) + [reply["kwargs"].get(k) for k in kwargs]
-        return outcome
+    def _oracle_forward(self, target: str, args: tuple, kwargs: dict):
+        from . import oracle
+
+        start = time.perf_counter()
+        value = oracle.ORACLES[target](*args, **kwargs)
+        self.timings["oracle"] += time.perf_counter() - start
+        return value
 
     def _mistake_outputs(self, check: Check, index: int) -> list[tuple[Mistake, Any]]:
         start = time.perf_counter()
@@ -304,45 +384,41 @@ class _ExerciseRun:
         self.timings["oracle"] += time.perf_counter() - start
         return outputs
 
-    def _failure(self, outcome: _Outcome, found: list[tuple[str, Mistake]] = ()) -> str:
+    def _failure(self, outcome: CallOutcome, case, found: list[tuple[str, Mistake]] = ()) -> str:
         """The message of a case whose call did not return normally, with any likely cause."""
-        return self.outcome_text(outcome) + self.text.text("diagnosis.end") + self._causes(found)
+        return self.outcome_text(outcome, hidden=case.hidden) + self.text.text("diagnosis.end") + self._causes(found)
 
-    def outcome_text(self, outcome: _Outcome) -> str:
-        """The student-facing sentence for a call that did not return normally."""
+    def outcome_text(self, outcome: CallOutcome, *, hidden: bool) -> str:
+        """The student-facing sentence for a call that did not return normally.
+
+        hidden: the call was a hidden case's (or came after one): say nothing its code
+        chose (an exception's message or class name, a module's name, an exit code).
+        """
+        status = outcome.status
         params = {
-            "error_type": outcome.error_type,
+            "error_type": outcome.error_type if not hidden else outcome.builtin_type,
             "error": _short(outcome.error),
+            "where": outcome.where,
             "seconds": _seconds(self.config.limits.call_seconds),
             "limit": _seconds(self.config.limits.submission_seconds),
+            "allowed": ", ".join(("numpy",) if not self.config.allowed_modules else self.config.allowed_modules),
+            "module": outcome.module,
         }
-        return self.text.text(f"call.{outcome.status}", **params)
+        key = f"call.{status}"
+        if status == "exception":
+            key = "call.exception_hidden" if hidden else ("call.exception_at" if outcome.where else "call.exception")
+        elif status == "not_implemented":
+            key = "call.not_implemented_at" if outcome.where and not hidden else key
+        elif status == "forbidden_import":
+            key = "call.forbidden_import_hidden" if hidden or not outcome.error else key
+        elif status == "crashed" and hidden:
+            key = "call.crashed_hidden"
+            params["error"] = outcome.signal or "exit"
+        elif status == "bad_output" and hidden:
+            key = "call.bad_output_hidden"
+        return self.text.text(key, **params)
 
     # -- checks ----------------------------------------------------------------------------------------------
-
-    def _check(self, prepared: PreparedCheck) -> CheckResult:
-        check = prepared.check
-        start = time.perf_counter()
-        self.bucket = "gradient_checks" if check.gradcheck else "student_calls"
-        tolerance = self.policy.gradcheck if check.gradcheck else self.policy.tolerance
-        results, timed_out = [], False
-        for index, case in enumerate(prepared.cases):
-            if timed_out:
-                results.append(self._case_result(case, False, self._failure(_Outcome(SKIPPED_TIMEOUT))))
-                continue
-            if check.gradcheck:
-                result, status = self._grad_case(case, tolerance)
-            else:
-                result, status = self._compare_case(prepared, index, case, tolerance)
-            timed_out = status == "timeout"
-            results.append(result)
-        return CheckResult(
-            check_id=check.id,
-            title=self.text.text(f"check.{self.exercise.id}.{check.id}"),
-            points_possible=self.policy.check_points[check.id],
-            cases=results,
-            seconds=round(time.perf_counter() - start, 4),
-        )
 
     def _case_result(self, case, passed: bool, message: str = "", diagnosis: str | None = None) -> CaseResult:
         name = self.text.text(case.label.key, **case.label.params)
@@ -350,12 +426,12 @@ class _ExerciseRun:
 
     def _compare_case(self, prepared: PreparedCheck, index: int, case: Case, tol: Tolerance) -> tuple[CaseResult, str]:
         check = prepared.check
-        outcome = self.call(check.target, case.args, case.kwargs, key=case.call_key, with_inputs=True)
+        outcome = self.call(check.target_of(case), case.args, case.kwargs, key=case.call_key, with_inputs=True)
         if case.expect_error:
             return self._error_case(prepared, index, case, outcome, tol), outcome.status
         if not outcome.ok:
             found = self._raised_diagnosis(prepared, index, outcome)
-            return self._case_result(case, False, self._failure(outcome, found), _first(found)), outcome.status
+            return self._case_result(case, False, self._failure(outcome, case, found), _first(found)), outcome.status
         expected = prepared.expected[index]
         problems = _picked(outcome.value, case.pick)
         got = outcome.value[case.pick] if case.pick is not None and not problems else outcome.value
@@ -374,44 +450,40 @@ class _ExerciseRun:
         message = self._render(problems) + self._causes(found)
         return self._case_result(case, False, message, _first(found)), outcome.status
 
-    def _raised_diagnosis(self, prepared: PreparedCheck, index: int, outcome: _Outcome) -> list[tuple[str, Mistake]]:
+    def _raised_diagnosis(self, prepared: PreparedCheck, index: int, outcome: CallOutcome) -> list[tuple[str, Mistake]]:
         """A known mistake that raises the same exception on this case, if the student's call raised."""
         if outcome.status != "exception":
             return []
         for mistake, output in self._mistake_outputs(prepared.check, index):
-            if isinstance(output, Raised) and output.error_type == outcome.error_type:
+            if isinstance(output, Raised) and output.matches(outcome):
                 return [("", mistake)]
         return []
 
-    def _error_case(self, prepared: PreparedCheck, index: int, case: Case, outcome: _Outcome, tol: Tolerance) -> CaseResult:
-        """A case whose call must raise case.expect_error."""
-        if outcome.status == "exception" and outcome.error_type == case.expect_error:
+    def _error_case(self, prepared: PreparedCheck, index: int, case: Case, outcome: CallOutcome, tol: Tolerance) -> CaseResult:
+        """A case whose call must raise case.expect_error (or a subclass of it)."""
+        if outcome.raised(case.expect_error):
             return self._case_result(case, True)
         found: list[tuple[str, Mistake]] = []
         if outcome.status == "exception":
-            message = self.text.text("call.wrong_exception", expected=case.expect_error, error_type=outcome.error_type, error=_short(outcome.error))
+            error_type = outcome.builtin_type if case.hidden else outcome.error_type
+            error = "…" if case.hidden else _short(outcome.error)
+            message = self.text.text("call.wrong_exception", expected=case.expect_error, error_type=error_type, error=error)
             found = self._raised_diagnosis(prepared, index, outcome)
         elif outcome.ok:
-            message = self.text.text("call.no_exception", expected=case.expect_error, got=_short(repr(outcome.value)))
+            message = self.text.text("call.no_exception", expected=case.expect_error, got=_short(_shown(outcome.value)))
             candidates = self._mistake_outputs(prepared.check, index)
             found = [("", m) for m, output in candidates if not isinstance(output, Raised) and close(outcome.value, output, tol)][:1]
         else:
-            return self._case_result(case, False, self._failure(outcome))
+            return self._case_result(case, False, self._failure(outcome, case))
         return self._case_result(case, False, message + self.text.text("diagnosis.end") + self._causes(found), _first(found))
 
     def _grad_case(self, case: GradCase, tol: Tolerance) -> tuple[CaseResult, str]:
-        from . import oracle
-
         def call(target, args, kwargs, key=None):
             return self.call(target, args, kwargs, key=key)
 
-        reference = Reference(
-            value=lambda target, args, kwargs: oracle.ORACLES[target](*args, **kwargs),
-            agrees=lambda got, correct: not compare(got, correct, self.policy.tolerance),
-        )
-        verdict = run_grad_case(case, call, tol.rtol, tol.atol, reference)
+        verdict = run_grad_case(case, call, self._oracle_forward, tol.rtol, tol.atol)
         if verdict.failed_call is not None:
-            return self._case_result(case, False, self._failure(verdict.failed_call)), verdict.failed_call.status
+            return self._case_result(case, False, self._failure(verdict.failed_call, case)), verdict.failed_call.status
         if verdict.passed:
             return self._case_result(case, True), "ok"
         return self._case_result(case, False, self._render(verdict.problems)), "ok"
@@ -444,15 +516,21 @@ def _picked(got: Any, pick: str | None) -> list[Problem]:
     if pick is None:
         return []
     if not isinstance(got, dict):
-        return [Problem("compare.not_dict", {"got": type(got).__name__})]
+        return [Problem("compare.not_dict", {"got": type_name(got)})]
     if pick not in got:
         return [Problem("compare.missing_keys", {"keys": pick})]
     return []
 
 
+def _shown(value: Any) -> str:
+    """A short description of a returned value for a message: numbers as they are, arrays by shape."""
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return repr(value) if not isinstance(value, int) or abs(value) < 10**12 else "a very large int"
+    return type_name(value)
+
+
 def _short(text: str) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= ERROR_CHARS else text[: ERROR_CHARS - 1] + "…"
+    return one_line(text, ERROR_CHARS)
 
 
 def _seconds(value: float) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from .safe_text import clean
+
 
 @dataclass
 class CaseResult:
@@ -18,6 +20,9 @@ class CaseResult:
     diagnosis: str | None = None  # id of the known mistake the output matched, if any
     hidden: bool = False  # hidden cases never show their inputs or expected values
 
+    def __post_init__(self):
+        self.name, self.message = clean(self.name), clean(self.message)
+
 
 @dataclass
 class CheckResult:
@@ -26,6 +31,9 @@ class CheckResult:
     points_possible: float
     cases: list[CaseResult] = field(default_factory=list)
     seconds: float = 0.0
+
+    def __post_init__(self):
+        self.title = clean(self.title)
 
     @property
     def fraction_passed(self) -> float:
@@ -43,6 +51,10 @@ class ExerciseResult:
     checks: list[CheckResult] = field(default_factory=list)
     error: str | None = None  # the exercise could not run at all (crash, timeout, forbidden import...)
     seconds: float = 0.0
+
+    def __post_init__(self):
+        self.title = clean(self.title)
+        self.error = None if self.error is None else clean(self.error)
 
     @property
     def points(self) -> float:
@@ -64,6 +76,9 @@ class SubmissionResult:
     grader_version: str = ""
     # Student time over reference time, same run ("conv2d_forward", "lenet_step"); empty when not measured.
     speed: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.submission = clean(self.submission)
 
     @property
     def points(self) -> float:

@@ -50,15 +50,15 @@ def _workloads() -> dict[str, tuple[str, tuple]]:
 def measure_speed(
     submission_dir: Path,
     limits: Limits,
-    forbidden_modules: Sequence[str],
+    allowed_modules: Sequence[str],
     reference_dir: Path = REFERENCE_DIR,
 ) -> dict[str, float]:
     """{"conv2d_forward": ratio, "lenet_step": ratio} for the keys that could be timed."""
     if not (reference_dir / "conv_forward.py").is_file():
         return {}
     ratios = {}
-    with SandboxSession(submission_dir, limits, forbidden_modules) as student, \
-            SandboxSession(reference_dir, limits, forbidden_modules) as reference:
+    with SandboxSession(submission_dir, limits, allowed_modules) as student, \
+            SandboxSession(reference_dir, limits, allowed_modules) as reference:
         init = reference.call("LeNet.init", seed=SPEED_SEED)
         for key, (target, args) in _workloads().items():
             if target == "LeNet.backward":

@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
                 for name, value in settings.items():
                     setattr(speed, name, value)
                 start = time.perf_counter()
-                measured = speed.measure_speed(same, limits, config.forbidden_modules)
+                measured = speed.measure_speed(same, limits, config.allowed_modules)
                 seconds[rule].append(time.perf_counter() - start)
                 for key, ratio in measured.items():
                     ratios[rule][key].append(ratio)

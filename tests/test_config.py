@@ -35,7 +35,8 @@ def test_repository_policy_loads_with_every_exercise_and_100_points():
     assert config.exercise("lenet").check_points == {"forward": 5, "backward": 6, "gradcheck": 4}
     assert config.grader.public_seed == 2021 and config.grader.seed_env == "CONVLAB_SEED"
     assert config.grader.oracle_device == "auto"
-    assert "torch" in config.forbidden_modules
+    assert config.allowed_modules == ("numpy",)
+    assert (config.isolation.level, config.isolation.floor, config.grader.hidden_cases) == ("auto", "minimal", "per_course")
     assert (config.tolerance.rtol, config.tolerance.atol) == (2e-4, 2e-5)
     assert (config.gradcheck.rtol, config.gradcheck.atol) == (2e-2, 1e-12)
 
@@ -80,7 +81,11 @@ BAD_EDITS = [
     ('oracle_device = "auto"', 'oracle_device = "tpu"', "grading.toml: [grader] oracle_device must be one of auto, cpu, cuda, got 'tpu'"),
     ("public_seed = 2021", "public_seed = -1", "grading.toml: [grader] public_seed must be a non-negative integer, got -1"),
     ('seed_env = "CONVLAB_SEED"', 'seed_env = "CONVLAB SEED"', "grading.toml: [grader] seed_env must be an environment variable name, got 'CONVLAB SEED'"),
-    ('forbidden_modules = ["torch"', 'forbidden_modules = ["torch!"', "grading.toml: [policy] forbidden_modules must be a list of module names, got 'torch!'"),
+    ('allowed_modules = ["numpy"]', 'allowed_modules = ["numpy!"]', "grading.toml: [policy] allowed_modules must be a list of module names, got 'numpy!'"),
+    ('allowed_modules = ["numpy"]', 'forbidden_modules = ["torch"]', "grading.toml: [policy] unknown key 'forbidden_modules' (known: allowed_modules)"),
+    ('level = "auto"', 'level = "strong"', "grading.toml: [isolation] level must be one of auto, full, userns, minimal, got 'strong'"),
+    ('floor = "minimal"', 'floor = "auto"', "grading.toml: [isolation] floor must be one of full, userns, minimal, got 'auto'"),
+    ('hidden_cases = "per_course"', 'hidden_cases = "per_class"', "grading.toml: [grader] hidden_cases must be one of per_course, per_student, got 'per_class'"),
     ("rtol = 2e-4", "rtol = -2e-4", "grading.toml: [tolerance] rtol must be a non-negative number, got -0.0002"),
     ("[gradcheck]\n", "[gradcheck]\nstep = 1e-3\n", "grading.toml: [gradcheck] unknown key 'step'"),
     ("[exercises.relu]", "[exercises.relu3d]", "grading.toml: [exercises.relu3d] is not a known exercise"),

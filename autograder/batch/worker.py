@@ -22,6 +22,8 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from ..safe_text import clean
+
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 PARENT_POLL_SECONDS = 0.25
 FOLDER_NAME = "submission"
@@ -86,7 +88,7 @@ def grade_task(task: GradeTask) -> GradeOutcome:
             outcome.result = _refused_result(task)
         else:
             outcome.result = _grade_files(task, task.files)
-        outcome.result.submission = task.name
+        outcome.result.submission = clean(task.name)
     except Exception:
         lines = traceback.format_exc().strip().splitlines()
         outcome.error = "\n".join(lines[-TRACEBACK_LINES:])

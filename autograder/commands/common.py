@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..paths import STUDENT_MODULES
+from ..safe_text import clean
 
 EXIT_OK = 0
 EXIT_GRADER_FAILED = 1
@@ -117,7 +118,7 @@ def grade_folder(folder: Path, *, seed: int, seed_kind: str, config, lang: str, 
     except (OSError, ValueError) as error:
         raise CommandError(f"cannot grade {folder}: {error}", EXIT_GRADER_FAILED) from None
     if name:
-        result.submission = name
+        result.submission = clean(name)
     return result
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..paths import ASSIGNMENTS_DIR, GRADING_TOML, REFERENCE_DIR, REPO_ROOT, SAMPLES_DIR
 from ..report.labels import LANGUAGES
+from ..safe_text import clean
 from .common import EXIT_GRADER_FAILED, EXIT_OK, CommandError, load_grading_config, run_command, table_width, use_color
 
 DEFAULT_OUT = REPO_ROOT / "out" / "demo"
@@ -134,7 +135,7 @@ def _demo(args: argparse.Namespace) -> int:
     results = []
     for name, _ in demo_submissions():
         result = graded[course_folder_name(name)]
-        result.submission = name
+        result.submission = clean(name)
         results.append(result)
         print(render_table(result, width=width, color=color, lang=args.lang, compact=True))
         print()

@@ -7,6 +7,7 @@ from .. import oracle
 from ..cases import Label, asymmetric, conv_geometry, describe, direction, example, hidden, lecture, normal
 from ..gradcheck import GradCase, GradProblem, objective_dot
 from .conv_forward import LECTURE_K1, LECTURE_X5
+from .layer_sizes import division_mistake
 from .spec import Check, Exercise, Mistake
 
 BACKWARD_NAMES = ("delta_in", "x", "w")
@@ -233,6 +234,14 @@ def _crop_side(side):
     return compute
 
 
+def _cropped_minus_p(dx, delta, x, w, s, p):
+    # full[..., p:-p, p:-p] crops nothing but everything when p = 0: -0 is 0, so the slice is empty.
+    if p != 0:
+        raise ValueError("[p:-p] crops correctly when p > 0")
+    n, c = x.shape[:2]
+    return np.zeros((n, c, 0, 0))
+
+
 BACKWARD_MISTAKES = (
     Mistake("delta_out_no_rot180", {"conv2d_backward": _replace(0, _with_kernel(lambda w: w))}),
     Mistake("transpose_instead_of_rot180", {"conv2d_backward": _replace(0, _with_kernel(_square_transpose))}),
@@ -256,6 +265,8 @@ BACKWARD_MISTAKES = (
     Mistake("padding_not_cropped", {"conv2d_backward": _replace(0, lambda dx, delta, x, w, s, p: _uncropped(delta, x, w, s, p))}),
     Mistake("crop_one_side", {"conv2d_backward": _replace(0, _crop_side("top_left"))}),
     Mistake("crop_one_side", {"conv2d_backward": _replace(0, _crop_side("bottom_right"))}),
+    Mistake("crop_minus_p", {"conv2d_backward": _replace(0, _cropped_minus_p)}),
+    division_mistake("conv2d_backward"),
 )
 
 EXERCISES = (

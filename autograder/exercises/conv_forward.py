@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import oracle
 from ..cases import asymmetric, conv_geometry, describe, example, hidden, lecture, normal, one_hot
+from .layer_sizes import conv_rounding_mistakes, division_mistake
 from .spec import Check, Exercise, Mistake
 
 CONV_NAMES = ("x", "w", "b")
@@ -170,6 +171,8 @@ CONV_MISTAKES = (
     ),
     Mistake("height_width_swapped", {"conv2d_forward": _conv_variant(output=_sizes_swapped)}),
     Mistake("output_transposed", {"conv2d_forward": _conv_variant(output=lambda z, *_: np.swapaxes(z, -1, -2))}),
+    division_mistake("conv2d_forward"),
+    *conv_rounding_mistakes("conv2d_forward"),
 )
 
 

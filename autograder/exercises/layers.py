@@ -16,6 +16,12 @@ RELU_EPS = 1e-2
 SOFTMAX_EPS = 1e-3
 LARGE_LOGIT = 1000.0  # exp(1000) overflows float64: only a shifted softmax stays finite
 LARGE_LOGIT_STEPS = 64
+# A gap this wide inside a row: exp(small - max) underflows to 0 (below about -745), so a
+# probability computed first and logged after is 0 for a label on the small logit.
+LARGE_GAP = 900.0
+UNDERFLOW_GAP = 745.0  # exp(-745) is float64's smallest subnormal: below it, 0
+# The epsilons students add inside log(p + eps).
+LOG_EPSILONS = (1e-7, 1e-8, 1e-9, 1e-10, 1e-12, 1e-15)
 LOSS_LEAVES = ("loss", "dlogits")
 
 # --- relu ---------------------------------------------------------------------------------------------------
@@ -95,8 +101,19 @@ def _softmax_hidden(rng):
     return [_logits_case(rng, n, batch=b, classes=k) for n, (b, k) in enumerate([(2, 3), (3, 10), (4, 5)], 1)]
 
 
+def _logits_gap_case(rng, n, *, batch, classes):
+    """Rows with one logit LARGE_GAP above the rest, and every label on one of the small ones."""
+    logits = np.round(normal(rng, (batch, classes), scale=3.0) * LARGE_LOGIT_STEPS) / LARGE_LOGIT_STEPS
+    labels = rng.integers(0, classes, size=batch)
+    big = (labels + rng.integers(1, classes, size=batch)) % classes  # never the label
+    logits[np.arange(batch), big] += LARGE_GAP
+    return hidden(n, describe(logits=logits), (logits, labels), ("logits", "labels"))
+
+
 def _softmax_large(rng):
-    return [_logits_case(rng, n, batch=b, classes=k, offset=LARGE_LOGIT) for n, (b, k) in enumerate([(3, 4), (2, 6)], 1)]
+    shifted = [_logits_case(rng, n, batch=b, classes=k, offset=LARGE_LOGIT) for n, (b, k) in enumerate([(3, 4), (2, 6)], 1)]
+    gaps = [_logits_gap_case(rng, n, batch=b, classes=k) for n, (b, k) in enumerate([(3, 5), (4, 3)], len(shifted) + 1)]
+    return shifted + gaps
 
 
 def _loss_and_grad(value):
@@ -156,6 +173,33 @@ def _unshifted(logits, labels, *, via_log: bool):
     return loss, grad / len(labels)
 
 
+def _logged_probabilities(logits, labels, *, eps: float = 0.0):
+    """The loss as -log(softmax)[y] (shifted by the row maximum, so nothing overflows), eps added inside the log.
+
+    With eps = 0 a probability that underflows gives log(0) = -inf; with eps > 0 a finite
+    but wrong loss. The gradient p - onehot is right either way.
+    """
+    logits = np.asarray(logits, dtype=np.float64)
+    rows = np.arange(len(labels))
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        loss = float(-np.mean(np.log(p[rows, labels] + eps)))
+    grad = p.copy()
+    grad[rows, labels] -= 1.0
+    return loss, grad / len(labels)
+
+
+def _label_underflows(logits, labels):
+    """Whether some label's probability underflows to 0 (a logit far below its row's maximum).
+
+    Elsewhere log(p) is right and log(p + eps) off by about eps / p: too little to name.
+    """
+    logits = np.asarray(logits, dtype=np.float64)
+    gaps = logits.max(axis=1) - logits[np.arange(len(labels)), labels]
+    return bool(np.any(gaps > UNDERFLOW_GAP))
+
+
 def _softmax_variant(loss=lambda loss, n: loss, grad=lambda dlogits, labels, n: dlogits):
     """The right loss and gradient, each passed through one wrong step."""
 
@@ -198,6 +242,10 @@ SOFTMAX_MISTAKES = (
         {"softmax_cross_entropy": _softmax_variant(grad=lambda d, labels, n: d + _onehot(labels, d.shape) / n)},
     ),
     Mistake("softmax_wrong_axis", {"softmax_cross_entropy": _wrong_axis}),
+    Mistake("softmax_log_of_softmax", {"softmax_cross_entropy": _logged_probabilities}, applies=_label_underflows),
+    *(Mistake("softmax_log_eps", {"softmax_cross_entropy": lambda logits, labels, eps=eps: _logged_probabilities(logits, labels, eps=eps)},
+              applies=_label_underflows)
+      for eps in LOG_EPSILONS),
 )
 
 EXERCISES = (

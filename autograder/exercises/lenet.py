@@ -58,6 +58,12 @@ def _backward_cases(rng):
         x = digits(rng, batch)
         params = random_params(rng)
         cases.append(hidden(n, describe(x=x), (params, x, direction(rng, (batch, 10))), BACKWARD_NAMES))
+    # One network, forward and backward on one batch, then on another of another size: the
+    # second gradients must be the second batch's alone (nothing kept from the first call).
+    for n, sizes in enumerate(((3, 3), (2, 4)), len(cases) + 1):
+        batches = [(digits(rng, size), direction(rng, (size, 10))) for size in sizes]
+        what = describe(steps=len(batches), x=batches[-1][0])
+        cases.append(hidden(n, what, (random_params(rng), batches), ("params", "batches"), target="LeNet.steps"))
     return cases
 
 
@@ -179,7 +185,19 @@ def _both(build):
     return {
         "LeNet.forward": lambda params, x: oracle.lenet_forward(params, x, build()),
         "LeNet.backward": lambda params, x, dlogits: oracle.lenet_backward(params, x, dlogits, build()),
+        "LeNet.steps": lambda params, batches: oracle.lenet_steps(params, batches, build()),
     }
+
+
+def _accumulated(params, batches):
+    # The gradients of every step added up: backward adds into buffers it never resets.
+    steps = [oracle.lenet_backward(params, x, dlogits) for x, dlogits in batches]
+    return {name: sum(step[name] for step in steps) for name in params}
+
+
+def _stale_cache(params, batches):
+    # The last dlogits sent back through the first step's cache: forward kept its first batch.
+    return oracle.lenet_backward(params, batches[0][0], batches[-1][1])
 
 
 def _grads_changed(change):
@@ -214,6 +232,8 @@ LENET_MISTAKES = (
         "lenet_fc_grad_transposed",
         {"LeNet.backward": _grads_changed(lambda name, g, n: g.T.copy() if name.startswith("fc") and g.ndim == 2 else g)},
     ),
+    Mistake("lenet_grads_accumulate", {"LeNet.steps": _accumulated}),
+    Mistake("lenet_stale_cache", {"LeNet.steps": _stale_cache}),
 )
 
 EXERCISES = (

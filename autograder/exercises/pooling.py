@@ -6,6 +6,7 @@ import numpy as np
 from .. import oracle
 from ..cases import Label, describe, direction, example, hidden, lecture, tie_free, with_ties
 from ..gradcheck import GradCase, GradProblem, objective_dot
+from .layer_sizes import division_mistake, pool_rounding_mistakes
 from .spec import Check, Exercise, Mistake
 
 LECTURE_POOL_X = [[1, 3, 0, 3], [2, 2, 4, 1], [4, 2, 0, 0], [3, 3, 3, 1]]
@@ -191,6 +192,11 @@ def _backward(**choices):
     return lambda delta_in, x, size=2, stride=2: _route(delta_in, x, size, stride, **choices)
 
 
+def _windows_overlap(delta_in, x, size=2, stride=2):
+    # Overwriting (=) instead of adding (+=) can only show where two windows share a position.
+    return stride < size
+
+
 def _forward_variant(pool, *, step, cut=False):
     """Pooling with the window stepped by step(F, S), optionally cut to the right output size."""
 
@@ -213,12 +219,17 @@ def _stride_mistakes(target, pool):
 
 MAX_MISTAKES = (
     *_stride_mistakes("max_pool_forward", oracle.max_pool_forward),
-    Mistake("max_pool_overwrite", {"max_pool_backward": _backward(pick=_first_max, accumulate=False)}),
-    Mistake("max_pool_window_overwrite", {"max_pool_backward": _backward(pick=_all_max, whole_window=True)}),
+    Mistake("max_pool_overwrite", {"max_pool_backward": _backward(pick=_first_max, accumulate=False)},
+            applies=_windows_overlap),
+    Mistake("max_pool_window_overwrite", {"max_pool_backward": _backward(pick=_all_max, whole_window=True)},
+            applies=_windows_overlap),
     Mistake("max_pool_all_ties", {"max_pool_backward": _backward(pick=_all_max)}),
     Mistake("max_pool_last_max", {"max_pool_backward": _backward(pick=_last_max)}),
     Mistake("max_pool_mask_missing", {"max_pool_backward": _backward(pick=_everywhere)}),
     Mistake("max_pool_mean_backward", {"max_pool_backward": _backward(pick=_mean_share)}),
+    division_mistake("max_pool_forward"),
+    division_mistake("max_pool_backward"),
+    *pool_rounding_mistakes("max_pool_forward"),
 )
 
 
@@ -233,8 +244,13 @@ AVG_MISTAKES = (
     Mistake("avg_pool_divided_by_f", {"avg_pool_backward": _backward(pick=_scaled(lambda w: 1.0 / w.shape[0]))}),
     # = instead of +=: the last window written wins (a loop over windows) or the first
     # (a loop over the offsets inside the window, which writes early windows last).
-    Mistake("avg_pool_overwrite", {"avg_pool_backward": _backward(pick=_mean_share, whole_window=True)}),
-    Mistake("avg_pool_overwrite", {"avg_pool_backward": _backward(pick=_mean_share, whole_window=True, last_first=True)}),
+    Mistake("avg_pool_overwrite", {"avg_pool_backward": _backward(pick=_mean_share, whole_window=True)},
+            applies=_windows_overlap),
+    Mistake("avg_pool_overwrite", {"avg_pool_backward": _backward(pick=_mean_share, whole_window=True, last_first=True)},
+            applies=_windows_overlap),
+    division_mistake("avg_pool_forward"),
+    division_mistake("avg_pool_backward"),
+    *pool_rounding_mistakes("avg_pool_forward"),
 )
 
 EXERCISES = (

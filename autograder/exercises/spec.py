@@ -22,12 +22,16 @@ class Mistake:
         non-square kernel); the case is then simply not matched against it.
     message: the catalog key under [mistake] (default: the id), with `params` for its
         placeholders, so several ids can share one sentence.
+    applies: where the mistake can happen at all, as a test of the case's arguments
+        (overlapping windows cannot overwrite where windows do not overlap); a mistake
+        that does not apply is never named, even where its answer matches.
     """
 
     id: str
     outputs: Mapping[str, Callable[..., Any]]
     message: str = ""
     params: Mapping[str, str] = field(default_factory=dict)
+    applies: Callable[..., bool] | None = None
 
     @property
     def message_key(self) -> str:
@@ -51,13 +55,17 @@ class Check:
     leaves: tuple[str, ...] = ()
     gradcheck: bool = False
 
+    def target_of(self, case) -> str:
+        """The target a case calls: its own, else the check's."""
+        return getattr(case, "target", None) or self.target
+
     def expected(self, case) -> Any:
         """The oracle's value for a case (None for a case that must raise)."""
         if case.expect_error:
             return None
         from .. import oracle
 
-        function = self.oracle or oracle.ORACLES[self.target]
+        function = oracle.ORACLES[case.target] if getattr(case, "target", None) else self.oracle or oracle.ORACLES[self.target]
         value = function(*case.args, **case.kwargs)
         return value[case.pick] if case.pick is not None else value
 
@@ -85,15 +93,25 @@ class Raises(Exception):
     Any other exception from a mistake's function means "this mistake cannot apply to
     this case"; Raises means "a student with this mistake gets this exception here"
     (e.g. a size function that refuses numpy integers raises ValueError for np.int64(5)).
+    pattern: a regular expression the student's exception message must match too, where
+    the type alone says too little (a TypeError about a float where an int was needed).
     """
 
-    def __init__(self, error_type: str):
+    def __init__(self, error_type: str, pattern: str = ""):
         super().__init__(error_type)
         self.error_type = error_type
+        self.pattern = pattern
 
 
 @dataclass(frozen=True)
 class Raised:
-    """A mistake's answer that is an exception (the class name, as the sandbox reports it)."""
+    """A mistake's answer that is an exception (a built-in class name, and a pattern of its message)."""
 
     error_type: str
+    pattern: str = ""
+
+    def matches(self, outcome) -> bool:
+        """Whether a call's outcome raised this (the class or a subclass; the message, if a pattern is set)."""
+        import re
+
+        return outcome.raised(self.error_type) and (not self.pattern or re.search(self.pattern, outcome.error) is not None)

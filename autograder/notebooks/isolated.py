@@ -46,7 +46,7 @@ class SandboxedCalls:
                 from ..sandbox import SandboxSession
 
                 self._session = SandboxSession(
-                    self.folder, self.config.limits.sandbox_limits(), self.config.forbidden_modules
+                    self.folder, self.config.limits.sandbox_limits(), self.config.allowed_modules
                 )
             outcome = self._session.call(target, *args, **kwargs)
         if not outcome.ok:

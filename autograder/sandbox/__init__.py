@@ -1,6 +1,6 @@
 """The sandbox: student code runs only in an isolated child process, one per exercise.
 
-    SandboxSession(submission_dir, limits, forbidden_modules)   session.py
+    SandboxSession(submission_dir, limits, allowed_modules)     session.py
         .call(target, *args, **kwargs) -> CallOutcome            outcome.py
         .output   the child's stdout+stderr, capped              output.py
         .close()  kills every process it started, removes its folder
@@ -17,7 +17,7 @@ How one child is built (process.py starts child/bootstrap.py):
     no network (child/namespaces.py); as root, its own uid, with every
     capability dropped (child/confine.py);
   - rlimits on memory, CPU, file size, open files and processes (child/confine.py);
-  - an import guard refusing grading.toml's forbidden modules (child/guard.py).
+  - an import guard: the standard library, numpy and the student's own modules only (child/guard.py).
 Requests and responses travel on two pipes as JSON headers plus .npy bytes,
 validated by the grader before numpy rebuilds anything (child/wire.py).
 

@@ -74,7 +74,7 @@ def wanted_namespaces() -> dict[str, bool]:
     return dict(names, user=os.geteuid() != 0)
 
 
-def build_plan(*, folder: Path, submission_dir: Path, limits: Limits, forbidden_modules, want: dict,
+def build_plan(*, folder: Path, submission_dir: Path, limits: Limits, allowed_modules, want: dict,
                drop_uid: int | None, why_not_dropped: str, probe: bool = False) -> dict:
     """The JSON plan child/bootstrap.py follows (the pipe fds are added when the child starts)."""
     work_host = str(folder / "work")
@@ -98,5 +98,5 @@ def build_plan(*, folder: Path, submission_dir: Path, limits: Limits, forbidden_
         },
         "limits": asdict(limits),
         "api": dict(API),
-        "forbidden": list(forbidden_modules),
+        "allowed": list(allowed_modules),
     }

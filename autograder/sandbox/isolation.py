@@ -85,7 +85,7 @@ def _probe_child(want: dict, uid: int | None, why_not_dropped: str) -> dict:
         link_site_dirs(folder)
         (folder / "root").mkdir()
         plan = build_plan(folder=folder, submission_dir=folder / "missing", limits=PROBE_LIMITS,
-                          forbidden_modules=(), want=want, drop_uid=uid, why_not_dropped=why_not_dropped,
+                          allowed_modules=(), want=want, drop_uid=uid, why_not_dropped=why_not_dropped,
                           probe=True)
         child = ChildProcess(plan, child_environment(str(folder / "work")), folder, CappedOutput(1 << 14), uid)
         try:

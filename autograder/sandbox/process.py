@@ -182,6 +182,13 @@ class ChildProcess:
             return _signal_text(code - 128)
         return f"it exited with code {code} (sys.exit, os._exit or a crash in student code)"
 
+    def exit_signal(self) -> str:
+        """The signal that ended the child ("SIGKILL"), or "" when it exited by itself or still runs."""
+        code = self.popen.poll() if self.popen else None
+        if code is None or 0 <= code <= 128:
+            return ""
+        return _signal_name(-code if code < 0 else code - 128)
+
     def stop(self) -> None:
         """End the child and every process it started, then close the pipes. Safe to call twice."""
         if self.popen is None:

@@ -11,11 +11,10 @@ from .host import build_plan, child_environment, link_site_dirs
 from .child.namespaces import WORK
 from .isolation import settings
 from .limits import Limits
-from .outcome import CHILD_STATUSES, CallOutcome
+from .outcome import CallOutcome
 from .output import CappedOutput
 from .process import ChildGone, ChildProcess, CallTimeout, STOP_GRACE_SECONDS
-
-MAX_ERROR_CHARS = 2_000
+from .replies import outcome_from_response
 
 
 class SandboxSession:
@@ -26,7 +25,7 @@ class SandboxSession:
     the with-block) kills every process the session started and removes its folder.
     """
 
-    def __init__(self, submission_dir: Path, limits: Limits, forbidden_modules: Sequence[str]):
+    def __init__(self, submission_dir: Path, limits: Limits, allowed_modules: Sequence[str]):
         self.limits = limits
         self._settings = settings()
         self._uid = reaping.pick_session_uid() if self._settings.drop_uid else None
@@ -42,7 +41,7 @@ class SandboxSession:
             (self._folder / "root").mkdir()
             self._plan = build_plan(
                 folder=self._folder, submission_dir=Path(submission_dir), limits=limits,
-                forbidden_modules=forbidden_modules, want=self._settings.want, drop_uid=self._uid,
+                allowed_modules=allowed_modules, want=self._settings.want, drop_uid=self._uid,
                 why_not_dropped=self._settings.why_not_dropped,
             )
             self._env = child_environment(WORK if self._settings.private_root else str(self._folder / "work"))
@@ -58,17 +57,21 @@ class SandboxSession:
 
     def call(self, target: str, *args, **kwargs) -> CallOutcome:
         """Call target (an API name or a LeNet op) with args; see CallOutcome for what comes back."""
-        return self._call({"op": "call", "target": target}, args, kwargs)
+        return self._call({"op": "call", "target": target}, [list(args), kwargs])
 
     def call_with_inputs(self, target: str, *args, **kwargs) -> CallOutcome:
         """Like call, but an "ok" value is {"result": returned value, "args": [...], "kwargs": {...}}:
         the arguments as the student's code left them, to catch a function that changes its inputs."""
-        return self._call({"op": "call", "target": target, "with_inputs": True}, args, kwargs)
+        return self._call({"op": "call", "target": target, "with_inputs": True}, [list(args), kwargs])
 
-    def _call(self, request: dict, args: tuple, kwargs: dict) -> CallOutcome:
+    def load(self, modules: Sequence[str]) -> CallOutcome:
+        """Import these student modules now: "ok", or what stopped the first that failed (outcome.module)."""
+        return self._call({"op": "load", "modules": list(modules)}, None)
+
+    def _call(self, request: dict, value) -> CallOutcome:
         if self._closed:
             raise RuntimeError("this SandboxSession is closed")
-        frame = wire.encode(request, [list(args), kwargs], with_value=True)
+        frame = wire.encode(request, value, with_value=True)
         if self._start_error:
             error, self._start_error = self._start_error, ""
             return CallOutcome("crashed", error=error)
@@ -85,7 +88,8 @@ class SandboxSession:
             return CallOutcome("timeout", error=f"timed out after {_seconds(self.limits.call_seconds)} s "
                                "(call_seconds in grading.toml)", seconds=float(self.limits.call_seconds))
         except ChildGone:
-            return CallOutcome("crashed", error=self._crash_text(), seconds=time.monotonic() - started)
+            text, signal = self._crash_text()
+            return CallOutcome("crashed", error=text, signal=signal, seconds=time.monotonic() - started)
         except wire.WireError as error:
             self._end_child()
             return CallOutcome("bad_output", error=f"sent a malformed response: {error}",
@@ -96,37 +100,22 @@ class SandboxSession:
         return outcome
 
     def _outcome(self, header: dict, blobs: list[bytes], elapsed: float) -> CallOutcome:
-        status = header.get("status")
-        if status not in CHILD_STATUSES:
-            return CallOutcome("bad_output", error="sent a response with an unknown status", seconds=elapsed)
-        seconds = header.get("seconds")
-        seconds = min(seconds, elapsed) if type(seconds) is float and 0 <= seconds else elapsed
-        if status == "ok":
-            try:
-                value = wire.decode_value(header.get("value"), blobs)
-            except wire.WireError as error:
-                return CallOutcome("bad_output", error=f"returned {error}; the grader accepts {wire.ACCEPTED_VALUES}",
-                                   seconds=seconds)
-            return CallOutcome("ok", value=value, seconds=seconds)
-        error_type, error = header.get("error_type", ""), header.get("error", "")
-        if type(error_type) is not str or not (error_type == "" or error_type.isidentifier()) or len(error_type) > 100:
-            error_type = "Exception"
-        error = error[:MAX_ERROR_CHARS] if type(error) is str else ""
-        return CallOutcome(status, error_type=error_type if status != "bad_output" else "", error=error, seconds=seconds)
+        return outcome_from_response(header, blobs, elapsed)
 
     def _start(self) -> None:
         child = ChildProcess(self._plan, self._env, self._folder, self._output, self._uid)
         self.isolation = child.start()
         self._child = child
 
-    def _crash_text(self) -> str:
+    def _crash_text(self) -> tuple[str, str]:
+        """Why the child stopped, in words, and the signal that ended it ("" if none did)."""
         child = self._child
         if not child.wait_exit(STOP_GRACE_SECONDS):
             self._end_child()
-            return "the student's process stopped answering (it closed its connection to the grader)"
-        text = child.exit_description()
+            return "the student's process stopped answering (it closed its connection to the grader)", ""
+        text, signal = child.exit_description(), child.exit_signal()
         self._end_child()
-        return f"the student's process ended during the call: {text}"
+        return f"the student's process ended during the call: {text}", signal
 
     def _end_child(self) -> None:
         if self._child is not None:

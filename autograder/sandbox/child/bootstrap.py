@@ -59,7 +59,8 @@ def main() -> None:
     channel.send(wire.encode({"hello": report}))
     if plan["probe"]:
         server.exit_now(0)
-    server.serve(channel, plan["api"], guard, plan["submission_dir"], plan["limits"]["call_seconds"])
+    student = server.Student(plan["api"], guard, plan["submission_dir"])
+    server.serve(channel, student, plan["limits"]["call_seconds"])
     server.exit_now(0)
 
 
@@ -247,7 +248,7 @@ def become_server(plan: dict, report: dict) -> ImportGuard:
     sys.path.extend([paths["site"], paths["work"]])
     import numpy  # noqa: F401  (before the guard and before any student code)
 
-    guard = ImportGuard(plan["forbidden"])
+    guard = ImportGuard(plan["allowed"], server.PACKAGE)
     guard.install()
     plan["submission_dir"] = paths["submission"]
     return guard

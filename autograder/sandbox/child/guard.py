@@ -1,57 +1,119 @@
-"""The import guard: a meta-path finder that refuses the course's forbidden modules.
+"""The import policy: student modules may import the standard library, numpy and each other, nothing else.
 
-It sits first on sys.meta_path, so `import torch` and `importlib.import_module("torch.nn")`
-reach it before any real finder. builtins.__import__ is wrapped as well, because
-`from scipy.signal import convolve2d` and `from scipy import signal` first import
-`scipy`, which the sandbox does not have at all: the wrapper sees the full name
-before that fails. Every
-attempt is remembered even when the student's code catches the ImportError, so a
+One rule, enforced by the same code in the sandbox child (where every import is the
+student's) and in the visible tests (where pytest, torch and the tests import freely and
+only the student's own files are held to the rule):
+
+    an import is the student's when the code that asked for it lives in the student
+    package (`submission` in the sandbox, `assignments` or `reference` in the visible
+    tests); such an import is allowed when its top-level name is in the standard library
+    (sys.stdlib_module_names), in `allowed` (grading.toml [policy] allowed_modules:
+    numpy), or is the student package itself.
+
+The guard sits first on sys.meta_path (`importlib.import_module("torch")`, `import
+torch`) and wraps builtins.__import__ (`from scipy import signal` asks for `scipy` first,
+which may simply be missing: the wrapper sees the full name before that fails). Every
+refused attempt is remembered even when the student's code catches the ImportError, so a
 call that tried is reported as a forbidden import, not as what its fallback returned.
+Imports made by numpy or the standard library on their own behalf (optional
+dependencies they try and skip) are theirs, not the student's, and never refused.
 """
 from __future__ import annotations
 
 import builtins
 import sys
 
+# Frames of the import machinery itself: the code that asked is the first frame outside them.
+_MACHINERY = ("<frozen importlib._bootstrap", "<frozen importlib._bootstrap_external")
+ALWAYS_ALLOWED = frozenset({"__future__"})
+
+
+def _is_machinery(frame) -> bool:
+    """A frame of the import system (importlib, its frozen bootstrap) or of this guard."""
+    name = frame.f_globals.get("__name__")
+    return (frame.f_code.co_filename.startswith(_MACHINERY) or name == __name__
+            or (isinstance(name, str) and (name == "importlib" or name.startswith("importlib."))))
+
 
 class ForbiddenImport(ImportError):
-    """Raised for an import of a forbidden module (or one of its submodules)."""
+    """Raised for a student's import of a module outside the policy."""
+
+
+def top_level(name: str) -> str:
+    return name.partition(".")[0]
 
 
 class ImportGuard:
-    def __init__(self, forbidden_modules):
-        self.forbidden = tuple(forbidden_modules)
+    """Refuses the student package's imports of anything but the standard library, `allowed` and itself."""
+
+    def __init__(self, allowed, package: str):
+        self.allowed = frozenset(top_level(name) for name in allowed) | ALWAYS_ALLOWED | {package}
+        self.package = package
         self.attempts: list[str] = []
+        self._stdlib = frozenset(sys.stdlib_module_names)
 
-    def blocked(self, fullname: str) -> str | None:
-        for name in self.forbidden:
-            if fullname == name or fullname.startswith(name + "."):
-                return name
-        return None
+    def permits(self, fullname: str) -> bool:
+        root = top_level(fullname)
+        return root in self.allowed or root in self._stdlib
 
-    def check(self, fullname: str) -> None:
-        name = self.blocked(fullname)
-        if name is not None:
-            self.attempts.append(name)
-            raise ForbiddenImport(f"importing {name} is not allowed in this course's exercises", name=fullname)
+    def is_student_module(self, module_name: object) -> bool:
+        if not isinstance(module_name, str):
+            return False
+        if module_name != self.package and not module_name.startswith(self.package + "."):
+            return False
+        # The visible tests and their configuration live inside the package but are not the student's.
+        rest = module_name[len(self.package) + 1 :]
+        return not (rest == "conftest" or rest == "tests" or rest.startswith("tests."))
 
+    def asked_by_student(self, depth: int) -> bool:
+        """Whether the first frame above the import machinery, `depth` frames up, runs student code."""
+        try:
+            frame = sys._getframe(depth)
+        except ValueError:
+            return False
+        while frame is not None and _is_machinery(frame):
+            frame = frame.f_back
+        return frame is not None and self.is_student_module(frame.f_globals.get("__name__"))
+
+    def check(self, fullname: str, depth: int) -> None:
+        if not isinstance(fullname, str) or self.permits(fullname):
+            return
+        if self.asked_by_student(depth + 1):
+            self.attempts.append(top_level(fullname))
+            raise ForbiddenImport(f"importing {top_level(fullname)} is not allowed in this course's exercises", name=fullname)
+
+    # meta path finder: importlib.import_module, and any import that reaches the finders
     def find_spec(self, fullname, path=None, target=None):
-        self.check(fullname)
+        self.check(fullname, depth=2)
         return None
 
     def install(self) -> None:
-        for name in list(sys.modules):
-            if self.blocked(name):
-                del sys.modules[name]
+        """Refuse from now on; forget any module outside the policy a student import could reuse."""
+        if self in sys.meta_path:
+            return
         sys.meta_path.insert(0, self)
         original = builtins.__import__
 
         def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
-            if level == 0 and isinstance(name, str):
-                self.check(name)
+            if level == 0 and isinstance(name, str) and self._from_student(globals):
+                self.check(name, depth=2)
                 for item in fromlist or ():  # from scipy import signal
-                    if isinstance(item, str):
-                        self.check(f"{name}.{item}")
+                    if isinstance(item, str) and item != "*":
+                        self.check(f"{name}.{item}", depth=2)
             return original(name, globals, locals, fromlist, level)
 
         builtins.__import__ = guarded_import
+
+    def _from_student(self, globals) -> bool:
+        # `import x` passes the importing module's globals; __import__("x") called by hand passes none.
+        if isinstance(globals, dict):
+            return self.is_student_module(globals.get("__name__"))
+        return True  # decided by the frame check
+
+
+def forbidden_message(names: list[str], allowed) -> str:
+    """The one sentence both the grader and the visible tests use for a refused import."""
+    name = names[0] if names else "a module outside the course's policy"
+    extra = ", ".join(sorted(top_level(n) for n in allowed))
+    return (f"imported {name}: your modules may import only the Python standard library"
+            + (f" and {extra}" if extra else "") + " (grading.toml [policy] allowed_modules)")

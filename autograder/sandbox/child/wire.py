@@ -33,7 +33,7 @@ MAX_NPY_HEADER_BYTES = 10_000
 NUMERIC_KINDS = "biuf"  # bool, signed int, unsigned int, float
 ACCEPTED_VALUES = (
     "numpy arrays of bool/int/uint/float, Python int/float/bool/str/None, "
-    "and lists, tuples and dicts (str keys) of these"
+    "and lists, tuples and dicts (str keys) of these, or their subclasses"
 )
 
 _LENGTH = struct.Struct(">I")
@@ -65,6 +65,14 @@ def encode(header: dict, value: object = None, *, with_value: bool = False) -> b
 
 
 def _encode_node(value, blobs, depth, budget):
+    """One node of the tagged tree.
+
+    Subclasses of the basic types travel as their base type (an OrderedDict as a dict,
+    a namedtuple as a tuple, an IntEnum as an int): their contents are read with the base
+    type's own methods, so an override of items() or __iter__ changes nothing. numpy
+    scalars travel as numpy scalars; an ndarray subclass (np.matrix, a masked array) is
+    refused, since its operators mean something else.
+    """
     import numpy as np
 
     budget[0] -= 1
@@ -72,32 +80,11 @@ def _encode_node(value, blobs, depth, budget):
         raise UnsupportedValue(f"the value has more than {MAX_NODES} parts")
     if depth > MAX_DEPTH:
         raise UnsupportedValue(f"the value is nested more than {MAX_DEPTH} levels deep")
-    kind = type(value)  # exact types only: a subclass may override anything
+    kind = type(value)
     if value is None:
         return ["none"]
     if kind is bool:
         return ["bool", value]
-    if kind is int:
-        text = int.__repr__(value)
-        if len(text) > MAX_INT_DIGITS:
-            raise UnsupportedValue(f"an int with more than {MAX_INT_DIGITS} digits")
-        return ["int", text]
-    if kind is float:
-        return ["float", float.hex(value)]
-    if kind is str:
-        if len(value) > MAX_STRING_CHARS:
-            raise UnsupportedValue(f"a str longer than {MAX_STRING_CHARS} characters")
-        return ["str", value]
-    if kind is list or kind is tuple:
-        items = list.__iter__(value) if kind is list else tuple.__iter__(value)
-        return ["list" if kind is list else "tuple", [_encode_node(v, blobs, depth + 1, budget) for v in items]]
-    if kind is dict:
-        pairs = []
-        for key, item in dict.items(value):
-            if type(key) is not str:
-                raise UnsupportedValue(f"a dict key of type {type(key).__name__} (keys must be str)")
-            pairs.append([key, _encode_node(item, blobs, depth + 1, budget)])
-        return ["dict", pairs]
     if kind is np.ndarray:
         blobs.append(_npy_bytes(value))
         return ["array", len(blobs) - 1]
@@ -105,8 +92,36 @@ def _encode_node(value, blobs, depth, budget):
         blobs.append(_npy_bytes(np.asarray(value)))
         return ["scalar", len(blobs) - 1]
     if isinstance(value, np.ndarray):
-        raise UnsupportedValue(f"an ndarray subclass ({kind.__name__}); return a plain np.ndarray")
-    raise UnsupportedValue(f"a value of type {kind.__name__}")
+        raise UnsupportedValue(f"an ndarray subclass ({_name(kind)}); return a plain np.ndarray")
+    if isinstance(value, int):
+        text = int.__repr__(value)
+        if len(text) > MAX_INT_DIGITS:
+            raise UnsupportedValue(f"an int with more than {MAX_INT_DIGITS} digits")
+        return ["int", text]
+    if isinstance(value, float):
+        return ["float", float.hex(value)]
+    if isinstance(value, str):
+        text = str.__str__(value)
+        if len(text) > MAX_STRING_CHARS:
+            raise UnsupportedValue(f"a str longer than {MAX_STRING_CHARS} characters")
+        return ["str", text]
+    if isinstance(value, (list, tuple)):
+        is_list = isinstance(value, list)
+        items = list(list.__iter__(value)) if is_list else list(tuple.__iter__(value))
+        return ["list" if is_list else "tuple", [_encode_node(v, blobs, depth + 1, budget) for v in items]]
+    if isinstance(value, dict):
+        pairs = []
+        for key, item in list(dict.items(value)):
+            if not isinstance(key, str):
+                raise UnsupportedValue(f"a dict key of type {_name(type(key))} (keys must be str)")
+            pairs.append([str.__str__(key), _encode_node(item, blobs, depth + 1, budget)])
+        return ["dict", pairs]
+    raise UnsupportedValue(f"a value of type {_name(kind)}")
+
+
+def _name(kind: type) -> str:
+    name = getattr(kind, "__name__", "")
+    return name if isinstance(name, str) and name.isidentifier() else "object"
 
 
 def _npy_bytes(array) -> bytes:
