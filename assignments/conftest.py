@@ -1,10 +1,18 @@
-"""Configuration of the visible tests: which package is under test, markers, short failure reports.
+"""Configuration of the visible tests: the package under test, the language, markers, short reports.
 
     pytest assignments/                      test your code (the package `assignments`)
-    pytest assignments/ -m conv2d_forward    only the tests of one exercise
+    pytest assignments/ -m conv2d_forward    only the checks of one exercise or function
+    pytest assignments/ -v                   one line per check, unfinished ones included
+    pytest assignments/ --lang zh            messages in Chinese (or set CONVLAB_LANG=zh)
     pytest assignments/ --impl=reference     the same tests against the instructors' solutions
+
+Each test is one check of the grader, run on your code in this process with the public
+seed (autograder/visible.py). A check whose functions all still raise NotImplementedError
+is "unfinished": it counts as a failure, but shows as one line per exercise at the end
+instead of a page of output.
 """
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -16,31 +24,11 @@ ROOT = PACKAGE_DIR.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from assignments.tests.feedback import StudentFeedback  # noqa: E402
+from autograder.messages import LANGUAGES, catalog  # noqa: E402
+from autograder.visible import StudentFeedback, Unfinished, visible_checks  # noqa: E402
 
 IMPLEMENTATIONS = ("assignments", "reference")
-
-# One marker per exercise: `pytest assignments/ -m <marker>` runs that exercise's tests.
-EXERCISE_MARKERS = {
-    "conv1d_full": "warm-up: the true (flipped) 1-D convolution",
-    "conv_output_size": "output size of a convolution",
-    "pool_output_size": "output size of a pooling layer",
-    "pad2d": "zero padding of the last two axes",
-    "conv2d_forward": "forward pass of a convolution layer",
-    "classic_kernels": "the lecture's nine 3x3 kernels",
-    "conv_relu_pool": "the colour demo: conv, ReLU, max pool",
-    "rot180": "180-degree rotation of kernels",
-    "dilate": "zeros between delta values for stride S",
-    "conv2d_backward": "backward pass of a convolution layer",
-    "max_pool_forward": "max pooling, forward",
-    "max_pool_backward": "max pooling, backward",
-    "avg_pool_forward": "mean pooling, forward",
-    "avg_pool_backward": "mean pooling, backward",
-    "relu_forward": "ReLU, forward",
-    "relu_backward": "ReLU, backward",
-    "softmax_cross_entropy": "softmax cross-entropy loss and its gradient",
-    "lenet": "LeNet: parameters, forward and backward",
-}
+UNFINISHED = "unfinished"
 
 
 def pytest_addoption(parser):
@@ -50,11 +38,17 @@ def pytest_addoption(parser):
         choices=IMPLEMENTATIONS,
         help="package under test: 'assignments' (your code, the default) or 'reference' (instructors only)",
     )
+    parser.addoption(
+        "--lang",
+        default=os.environ.get("CONVLAB_LANG", "en"),
+        choices=LANGUAGES,
+        help="language of the messages (default: $CONVLAB_LANG, else en)",
+    )
 
 
 def pytest_configure(config):
-    for name, description in EXERCISE_MARKERS.items():
-        config.addinivalue_line("markers", f"{name}: {description}")
+    for name in sorted({marker for check in visible_checks() for marker in check.markers}):
+        config.addinivalue_line("markers", f"{name}: the checks of {name}")
     wants_reference = config.getoption("impl", default="assignments") == "reference"
     if wants_reference and not (ROOT / "reference" / "__init__.py").is_file():
         raise pytest.UsageError(
@@ -63,33 +57,27 @@ def pytest_configure(config):
         )
 
 
-def pytest_collection_modifyitems(items):
-    """Run (and report) the exercises in lecture order, the order EXERCISE_MARKERS lists them."""
-    order = {name: rank for rank, name in enumerate(EXERCISE_MARKERS)}
-
-    def rank(item):
-        ranks = [order[mark.name] for mark in item.iter_markers() if mark.name in order]
-        return min(ranks, default=len(order))
-
-    items.sort(key=rank)
-
-
 def pytest_report_header(config):
     return f"convlab: testing the package '{config.getoption('impl', default='assignments')}'"
 
 
 @pytest.fixture(scope="session")
 def impl(pytestconfig):
-    """The package under test: `assignments` (default) or `reference` (with --impl=reference)."""
+    """The name of the package under test: `assignments` (default) or `reference` (with --impl=reference)."""
     name = pytestconfig.getoption("impl", default="assignments")
     module = importlib.import_module(name)
     if Path(module.__file__).resolve().parent != ROOT / name:
         pytest.exit(f"'import {name}' found {module.__file__}, not the package in {ROOT / name}", returncode=4)
-    return module
+    return name
+
+
+@pytest.fixture(scope="session")
+def lang(pytestconfig):
+    return pytestconfig.getoption("lang", default="en")
 
 
 class OneParagraphRepr:
-    """A failure report that prints a message as is, without a traceback.
+    """A failure report that prints a message as it is, without a traceback.
 
     Duck-types pytest's exception representation: `toterminal` prints the body,
     `reprcrash.message` feeds the one-line short test summary.
@@ -117,37 +105,61 @@ class _CrashLine:
         return f"{self.path}:{self.lineno}: {self.message}"
 
 
-def _relative(path):
-    path = Path(path).resolve()
-    try:
-        return path.relative_to(ROOT).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def _not_implemented_repr(excinfo):
-    """`conv2d_forward: not implemented yet (assignments/conv_forward.py)` for a stub's exception."""
-    raised_at = excinfo.traceback[-1]
-    message = str(excinfo.value) or "NotImplementedError"
-    return OneParagraphRepr(f"{message} ({_relative(raised_at.path)})", raised_at.path, raised_at.lineno + 1)
-
-
-def _feedback_repr(excinfo, item):
-    """The check's message, plus the falsifying example when Hypothesis found the case."""
-    notes = [note for note in getattr(excinfo.value, "__notes__", ()) if note.strip()]
-    text = "\n".join([str(excinfo.value), *notes])
-    path, lineno, _ = item.location
-    return OneParagraphRepr(text, path, (lineno or 0) + 1)
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
-    # --tb=long/native/line/no and --full-trace keep pytest's own report.
-    default_style = item.config.getoption("tbstyle") in ("auto", "short") and not item.config.getoption("fulltrace")
-    if report.failed and call.excinfo is not None and default_style:
-        if call.excinfo.errisinstance(NotImplementedError):
-            report.longrepr = _not_implemented_repr(call.excinfo)
+    check = getattr(getattr(item, "callspec", None), "params", {}).get("check")
+    if check is not None:
+        report.convlab_exercise = check.exercise_id
+    if report.failed and call.excinfo is not None:
+        path, lineno, _ = item.location
+        if call.excinfo.errisinstance(Unfinished):
+            report.convlab_unfinished = call.excinfo.value.file
+            report.longrepr = OneParagraphRepr(str(call.excinfo.value), path, (lineno or 0) + 1)
         elif call.excinfo.errisinstance(StudentFeedback):
-            report.longrepr = _feedback_repr(call.excinfo, item)
+            report.longrepr = OneParagraphRepr(str(call.excinfo.value), path, (lineno or 0) + 1)
     return report
+
+
+def pytest_report_teststatus(report, config):
+    if report.when == "call" and getattr(report, "convlab_unfinished", None):
+        return UNFINISHED, "u", ("UNFINISHED", {"yellow": True})
+    return None
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """One line per exercise not started yet, how far the work is, and what to do next."""
+    text = catalog(config.getoption("lang", default="en"))
+    states: dict[str, list[str]] = {}
+    files: dict[str, str] = {}
+    for category in ("passed", "failed", UNFINISHED):
+        for report in terminalreporter.stats.get(category, []):
+            exercise = getattr(report, "convlab_exercise", None)
+            if exercise is None or report.when != "call":
+                continue
+            states.setdefault(exercise, []).append(category)
+            if category == UNFINISHED:
+                files[exercise] = report.convlab_unfinished
+    if not states:
+        return
+    order = [check.exercise_id for check in visible_checks()]
+    exercises = [e for e in dict.fromkeys(order) if e in states]
+    not_started = [e for e in exercises if all(state == UNFINISHED for state in states[e])]
+    done = [e for e in exercises if all(state == "passed" for state in states[e])]
+    terminalreporter.section("convlab", sep="-")
+    for exercise in not_started:
+        terminalreporter.line(text.text("visible.unfinished", exercise=exercise, file=files[exercise]))
+    terminalreporter.line(text.text("visible.summary", started=len(exercises) - len(not_started),
+                                    total=len(exercises), done=len(done)))
+    todo = [e for e in exercises if e not in done]
+    if todo:
+        file = files.get(todo[0]) or _file_of(todo[0], config)
+        terminalreporter.line(text.text("visible.start_with", exercise=todo[0], file=file, marker=todo[0]))
+    else:
+        terminalreporter.line(text.text("visible.all_done"))
+
+
+def _file_of(exercise_id, config):
+    package = config.getoption("impl", default="assignments")
+    check = next(c for c in visible_checks() if c.exercise_id == exercise_id)
+    return ", ".join(f"{package}/{module}.py" for module in check.modules)

@@ -49,6 +49,8 @@ class Case:
     pick: compare only this key of a dict result (classic_kernels, one case per kernel).
     call_key: cases with the same key share one call (the call is made once).
     target: the sandbox target this case calls, when not its check's (LeNet's repeated calls).
+    public_label: how to name a hidden case where its seed is public and its inputs may show
+        (the visible tests); by default "random case n" with the hidden case's description.
     """
 
     label: Label
@@ -60,6 +62,7 @@ class Case:
     pick: str | None = None
     call_key: str | None = None
     target: str | None = None
+    public_label: Label | None = None
 
     def named_arguments(self) -> list[tuple[str, Any]]:
         """(name, value) of every argument, positional first."""

@@ -188,7 +188,10 @@ def _as_integer(got: Any) -> int | None:
 def _compare_int(got: Any, expected: int, hidden: bool) -> list[Problem]:
     value = _as_integer(got)
     if value is None:
-        return [Problem("compare.not_int", {"got": f"{type_name(got)} {fmt(got) if _is_number(got) else ''}".strip()})]
+        shown = fmt(got) if _is_number(got) else ""
+        if isinstance(got, (float, np.floating)) and np.isfinite(got) and float(got).is_integer():
+            shown = f"{float(got):.1f}"  # 4.0, not 4: the point is that it is a float
+        return [Problem("compare.not_int", {"got": f"{type_name(got)} {shown}".strip()})]
     if value == expected:
         return []
     if hidden:
@@ -275,6 +278,8 @@ def close(got: Any, candidate: Any, tol: Tolerance) -> bool:
         return isinstance(got, dict) and set(got) == set(candidate) and all(close(got[k], candidate[k], tol) for k in candidate)
     if isinstance(got, (dict, tuple, list, str)) or got is None:
         return False
+    if _is_scalar(got) and _is_scalar(candidate) and _is_integral(got) != _is_integral(candidate):
+        return False  # 2.0 where the answer is the int 2 is a different answer
     try:
         g = np.asarray(got, dtype=np.float64)
         c = np.asarray(candidate, dtype=np.float64)
@@ -286,6 +291,16 @@ def close(got: Any, candidate: Any, tol: Tolerance) -> bool:
     if not np.array_equal(finite, np.isfinite(g)):
         return False
     return error_ratio(np.where(finite, g, 0.0), np.where(finite, c, 0.0), tol) <= 1.0
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, numbers.Number) or (type(value) is np.ndarray and value.ndim == 0)
+
+
+def _is_integral(value: Any) -> bool:
+    if type(value) is np.ndarray:
+        return value.dtype.kind in "iu"
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
 def diagnose(

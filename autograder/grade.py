@@ -129,18 +129,19 @@ def grade_submission(
 
 
 def grade_checks(exercise_id: str, check_ids: Sequence[str], open_caller, *, seed: int,
-                 config: GradingConfig | None = None, lang: str = "en") -> ExerciseResult:
+                 config: GradingConfig | None = None, lang: str = "en", reveal: bool = False) -> ExerciseResult:
     """Some checks of one exercise through open_caller() (e.g. the visible tests' in-process caller).
 
     The same engine as grade_submission: the same cases for the seed, the same
-    comparisons, diagnoses and words; no submission time limit.
+    comparisons, diagnoses and words; no submission time limit. reveal: the seed is
+    public, so every case may show its values and the student's own messages.
     """
     from . import oracle
 
     config = config or load_config()
     setup = _Done(oracle.configure(config.grader.oracle_device))
     run = _ExerciseRun(REGISTRY[exercise_id], config.exercise(exercise_id), seed, config, catalog(lang),
-                       float("inf"), setup, open_caller)
+                       float("inf"), setup, open_caller, reveal=reveal)
     return run.grade(check_ids)[0]
 
 
@@ -267,7 +268,8 @@ class _ExerciseRun:
     no class or module name.
     """
 
-    def __init__(self, exercise, policy, seed, config, text: Catalog, deadline: float, setup, open_caller):
+    def __init__(self, exercise, policy, seed, config, text: Catalog, deadline: float, setup, open_caller,
+                 reveal: bool = False):
         self.exercise = exercise
         self.policy = policy
         self.seed = seed
@@ -283,6 +285,11 @@ class _ExerciseRun:
         self.memo: dict[str, CallOutcome] = {}
         self.prepared: PreparedExercise | None = None
         self.hidden_phase = False
+        self.reveal = reveal  # every case's inputs and messages may be shown (a public seed's, in the visible tests)
+
+    def _hidden(self, case) -> bool:
+        """Whether what a case says must stay secret (a hidden case, unless this run reveals all)."""
+        return case.hidden and not self.reveal
 
     def grade(self, check_ids: Sequence[str] | None = None) -> tuple[ExerciseResult, dict]:
         """The exercise's result (only the checks in check_ids, when given) and its timings."""
@@ -332,17 +339,18 @@ class _ExerciseRun:
         timed_out: set[str] = set()
         for prepared, index in ordered:
             check, case = prepared.check, prepared.cases[index]
-            self.hidden_phase = self.hidden_phase or case.hidden
+            self.hidden_phase = self.hidden_phase or self._hidden(case)
             begin = time.perf_counter()
             self.bucket = "gradient_checks" if check.gradcheck else "student_calls"
             if check.id in timed_out:
-                result, status = self._case_result(case, False, self._failure(CallOutcome(SKIPPED_TIMEOUT), case)), ""
+                result, status = self._case_result(case, False, self._failure(CallOutcome(SKIPPED_TIMEOUT), case)), SKIPPED_TIMEOUT
             elif check.gradcheck:
                 result, status = self._grad_case(case, self.policy.gradcheck)
             else:
                 result, status = self._compare_case(prepared, index, case, self.policy.tolerance)
             if status == "timeout":
                 timed_out.add(check.id)
+            result.status = status
             results[check.id][index] = (result, time.perf_counter() - begin)
         return {check_id: [by_index[i] for i in sorted(by_index)] for check_id, by_index in results.items()}
 
@@ -386,7 +394,7 @@ class _ExerciseRun:
 
     def _failure(self, outcome: CallOutcome, case, found: list[tuple[str, Mistake]] = ()) -> str:
         """The message of a case whose call did not return normally, with any likely cause."""
-        return self.outcome_text(outcome, hidden=case.hidden) + self.text.text("diagnosis.end") + self._causes(found)
+        return self.outcome_text(outcome, hidden=self._hidden(case)) + self.text.text("diagnosis.end") + self._causes(found)
 
     def outcome_text(self, outcome: CallOutcome, *, hidden: bool) -> str:
         """The student-facing sentence for a call that did not return normally.
@@ -421,8 +429,12 @@ class _ExerciseRun:
     # -- checks ----------------------------------------------------------------------------------------------
 
     def _case_result(self, case, passed: bool, message: str = "", diagnosis: str | None = None) -> CaseResult:
-        name = self.text.text(case.label.key, **case.label.params)
-        return CaseResult(name=name, passed=passed, message=message, diagnosis=diagnosis, hidden=case.hidden)
+        label = case.label
+        if case.hidden and self.reveal:
+            public = getattr(case, "public_label", None)
+            label = public or type(label)(label.key.replace("case.hidden", "case.public"), label.params)
+        name = self.text.text(label.key, **label.params)
+        return CaseResult(name=name, passed=passed, message=message, diagnosis=diagnosis, hidden=self._hidden(case))
 
     def _compare_case(self, prepared: PreparedCheck, index: int, case: Case, tol: Tolerance) -> tuple[CaseResult, str]:
         check = prepared.check
@@ -435,7 +447,7 @@ class _ExerciseRun:
         expected = prepared.expected[index]
         problems = _picked(outcome.value, case.pick)
         got = outcome.value[case.pick] if case.pick is not None and not problems else outcome.value
-        problems = problems or compare(got, expected, tol, leaf_names=check.leaves, hidden=case.hidden)
+        problems = problems or compare(got, expected, tol, leaf_names=check.leaves, hidden=self._hidden(case))
         if outcome.inputs_after is not None:
             changed = changed_arguments(case.named_arguments(), outcome.inputs_after)
             problems += [Problem("compare.mutated", {"arg": name}) for name in changed]
@@ -465,8 +477,8 @@ class _ExerciseRun:
             return self._case_result(case, True)
         found: list[tuple[str, Mistake]] = []
         if outcome.status == "exception":
-            error_type = outcome.builtin_type if case.hidden else outcome.error_type
-            error = "…" if case.hidden else _short(outcome.error)
+            error_type = outcome.builtin_type if self._hidden(case) else outcome.error_type
+            error = "…" if self._hidden(case) else _short(outcome.error)
             message = self.text.text("call.wrong_exception", expected=case.expect_error, error_type=error_type, error=error)
             found = self._raised_diagnosis(prepared, index, outcome)
         elif outcome.ok:

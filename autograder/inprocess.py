@@ -34,7 +34,7 @@ def guard_for(package: str, allowed_modules: Sequence[str]) -> ImportGuard:
     key = (package, tuple(allowed_modules))
     with _lock:
         if key not in _guards:
-            guard = ImportGuard(allowed_modules, package)
+            guard = ImportGuard(allowed_modules, package, sorted(set(API.values())))
             guard.install()
             _guards[key] = guard
         return _guards[key]

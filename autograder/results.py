@@ -19,6 +19,7 @@ class CaseResult:
     message: str = ""  # for the student: expected vs got, where, likely misconception
     diagnosis: str | None = None  # id of the known mistake the output matched, if any
     hidden: bool = False  # hidden cases never show their inputs or expected values
+    status: str = ""  # how the call ended: ok, exception, not_implemented, timeout, crashed, ... ("" if unknown)
 
     def __post_init__(self):
         self.name, self.message = clean(self.name), clean(self.message)

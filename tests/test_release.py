@@ -396,12 +396,13 @@ def test_the_release_pyproject_installs_the_requirements_and_the_command(release
     assert released["tool"]["setuptools"]["packages"]["find"]["include"] == ["autograder*"]
 
 
-def test_the_student_readme_names_every_exercise_and_forbidden_module():
+def test_the_student_readme_names_every_exercise_and_the_import_policy():
     readme = (REPO_ROOT / "docs/student/README.md").read_text()
     for module, name in _stub_functions():
         assert f"`{name}`" in readme and f"`assignments/{module}.py`" in readme, name
-    for forbidden in tomllib.loads(GRADING_TOML.read_text())["policy"]["forbidden_modules"]:
-        assert forbidden in readme, forbidden
+    assert "standard library" in readme
+    for allowed in tomllib.loads(GRADING_TOML.read_text())["policy"]["allowed_modules"]:
+        assert allowed in readme, allowed
 
 
 def test_a_non_empty_out_is_refused_unless_forced(tmp_path):

@@ -2,7 +2,7 @@
 
 pytest loads conftest files from its rootdir downwards; started in this folder with no
 configuration file above it (the student release), it never sees assignments/conftest.py.
-Then this file provides that conftest's option, fixture and hooks itself.
+Then this file provides that conftest's options, fixtures and hooks itself.
 """
 import sys
 from pathlib import Path
@@ -21,9 +21,11 @@ if not _parent_conftest_loaded():
     sys.path.insert(0, str(PARENT_CONFTEST.parent.parent))
     from assignments.conftest import (  # noqa: F401 (pytest finds hooks and fixtures by name)
         impl,
+        lang,
         pytest_addoption,
-        pytest_collection_modifyitems,
         pytest_configure,
         pytest_report_header,
+        pytest_report_teststatus,
         pytest_runtest_makereport,
+        pytest_terminal_summary,
     )

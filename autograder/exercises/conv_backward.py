@@ -266,7 +266,7 @@ BACKWARD_MISTAKES = (
     Mistake("crop_one_side", {"conv2d_backward": _replace(0, _crop_side("top_left"))}),
     Mistake("crop_one_side", {"conv2d_backward": _replace(0, _crop_side("bottom_right"))}),
     Mistake("crop_minus_p", {"conv2d_backward": _replace(0, _cropped_minus_p)}),
-    division_mistake("conv2d_backward"),
+    *division_mistake("conv2d_backward"),
 )
 
 EXERCISES = (

@@ -171,7 +171,7 @@ CONV_MISTAKES = (
     ),
     Mistake("height_width_swapped", {"conv2d_forward": _conv_variant(output=_sizes_swapped)}),
     Mistake("output_transposed", {"conv2d_forward": _conv_variant(output=lambda z, *_: np.swapaxes(z, -1, -2))}),
-    division_mistake("conv2d_forward"),
+    *division_mistake("conv2d_forward"),
     *conv_rounding_mistakes("conv2d_forward"),
 )
 

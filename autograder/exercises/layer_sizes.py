@@ -18,7 +18,10 @@ from ..compare import ShapeOnly
 from .spec import Mistake, Raises
 
 # numpy and Python word it in several ways; each names a float where an int was needed.
-FLOAT_SIZE = r"float.*(integer|int\b)|(integer|int\b).*float"
+FLOAT_SIZE = r"float.*(integer|int\b)|(integer|int\b).*float|slice indices must be integers|only integers.*are valid indices"
+# What a loop that runs one window past the input raises: a clipped slice that no longer
+# matches the kernel (numpy's broadcasting), or an index past the end.
+PAST_THE_END = (("ValueError", r"could not be broadcast"), ("IndexError", r"out of bounds"))
 ROUNDINGS = (
     lambda value: round(value),  # Python rounds halves to even
     lambda value: int(value + 0.5),
@@ -26,13 +29,16 @@ ROUNDINGS = (
 )
 
 
-def _float_size(*args, **kwargs):
-    raise Raises("TypeError", FLOAT_SIZE)
+def _float_size(error_type: str):
+    def raises(*args, **kwargs):
+        raise Raises(error_type, FLOAT_SIZE)
+
+    return raises
 
 
-def division_mistake(target: str) -> Mistake:
-    """The layer computed H_out with /: the TypeError the first use of that float raises."""
-    return Mistake("layer_size_true_division", {target: _float_size})
+def division_mistake(target: str) -> tuple[Mistake, ...]:
+    """The layer computed H_out with /: the TypeError (a size, a slice) or IndexError (an index) that float raises."""
+    return tuple(Mistake("layer_size_true_division", {target: _float_size(kind)}) for kind in ("TypeError", "IndexError"))
 
 
 def _conv_shape(x, w, stride, padding, rounding):
@@ -55,25 +61,42 @@ def _differing(shape: tuple, right: tuple) -> ShapeOnly:
     return ShapeOnly(shape)
 
 
-def conv_rounding_mistakes(target: str) -> tuple[Mistake, ...]:
-    """conv2d_forward whose H_out and W_out were rounded, one Mistake per way of rounding."""
+def _rounding_mistakes(target: str, shapes) -> tuple[Mistake, ...]:
+    """One Mistake per way of rounding, known by its shape; and, where some rounding gives one
+    window too many, the errors a loop over that extra window raises."""
 
     def shaped(rounding):
-        def wrong(x, w, b, stride=1, padding=0):
-            return _differing(_conv_shape(x, w, stride, padding, rounding), _conv_shape(x, w, stride, padding, math.floor))
+        def wrong(*args, **kwargs):
+            return _differing(shapes(rounding, *args, **kwargs), shapes(math.floor, *args, **kwargs))
 
         return wrong
 
-    return tuple(Mistake("layer_size_rounded", {target: shaped(r)}) for r in ROUNDINGS)
+    def crashing(error_type, pattern):
+        def wrong(*args, **kwargs):
+            right = shapes(math.floor, *args, **kwargs)
+            if all(shapes(rounding, *args, **kwargs) == right for rounding in ROUNDINGS):
+                raise ValueError("rounding and flooring agree here: no extra window to run into")
+            raise Raises(error_type, pattern)
+
+        return wrong
+
+    return (*(Mistake("layer_size_rounded", {target: shaped(r)}) for r in ROUNDINGS),
+            *(Mistake("layer_size_rounded", {target: crashing(*raised)}) for raised in PAST_THE_END))
+
+
+def conv_rounding_mistakes(target: str) -> tuple[Mistake, ...]:
+    """conv2d_forward whose H_out and W_out were rounded."""
+
+    def shapes(rounding, x, w, b, stride=1, padding=0):
+        return _conv_shape(x, w, stride, padding, rounding)
+
+    return _rounding_mistakes(target, shapes)
 
 
 def pool_rounding_mistakes(target: str) -> tuple[Mistake, ...]:
-    """A pooling forward pass whose H_out and W_out were rounded, one Mistake per way of rounding."""
+    """A pooling forward pass whose H_out and W_out were rounded."""
 
-    def shaped(rounding):
-        def wrong(x, size=2, stride=2):
-            return _differing(_pool_shape(x, size, stride, rounding), _pool_shape(x, size, stride, math.floor))
+    def shapes(rounding, x, size=2, stride=2):
+        return _pool_shape(x, size, stride, rounding)
 
-        return wrong
-
-    return tuple(Mistake("layer_size_rounded", {target: shaped(r)}) for r in ROUNDINGS)
+    return _rounding_mistakes(target, shapes)

@@ -227,8 +227,8 @@ MAX_MISTAKES = (
     Mistake("max_pool_last_max", {"max_pool_backward": _backward(pick=_last_max)}),
     Mistake("max_pool_mask_missing", {"max_pool_backward": _backward(pick=_everywhere)}),
     Mistake("max_pool_mean_backward", {"max_pool_backward": _backward(pick=_mean_share)}),
-    division_mistake("max_pool_forward"),
-    division_mistake("max_pool_backward"),
+    *division_mistake("max_pool_forward"),
+    *division_mistake("max_pool_backward"),
     *pool_rounding_mistakes("max_pool_forward"),
 )
 
@@ -248,8 +248,8 @@ AVG_MISTAKES = (
             applies=_windows_overlap),
     Mistake("avg_pool_overwrite", {"avg_pool_backward": _backward(pick=_mean_share, whole_window=True, last_first=True)},
             applies=_windows_overlap),
-    division_mistake("avg_pool_forward"),
-    division_mistake("avg_pool_backward"),
+    *division_mistake("avg_pool_forward"),
+    *division_mistake("avg_pool_backward"),
     *pool_rounding_mistakes("avg_pool_forward"),
 )
 

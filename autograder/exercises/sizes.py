@@ -139,7 +139,8 @@ def _conv_hidden(rng):
     while len(cases) < HIDDEN_CASES:
         args = (int(rng.integers(5, 41)), int(rng.integers(1, 8)), int(rng.integers(2, 4)), int(rng.integers(1, 3)))
         if args[1] <= args[0] and _telling(oracle.conv_output_size, CONV_MISTAKES, "conv_output_size", args):
-            cases.append(hidden(len(cases) + 1, "", args, CONV_NAMES))
+            public = Label("case.call", {"call": _call_text("conv_output_size", args, {})})
+            cases.append(hidden(len(cases) + 1, "", args, CONV_NAMES, public_label=public))
     return cases
 
 
@@ -174,7 +175,8 @@ def _pool_hidden(rng):
     while len(cases) < HIDDEN_CASES:
         args = (int(rng.integers(4, 41)), int(rng.integers(2, 5)), int(rng.integers(2, 4)))
         if args[1] <= args[0] and _telling(oracle.pool_output_size, POOL_MISTAKES, "pool_output_size", args):
-            cases.append(hidden(len(cases) + 1, "", args, POOL_NAMES))
+            public = Label("case.call", {"call": _call_text("pool_output_size", args, {})})
+            cases.append(hidden(len(cases) + 1, "", args, POOL_NAMES, public_label=public))
     return cases
 
 

@@ -1,10 +1,6 @@
 """The lecture's nine classic 3x3 kernels, and its colour-image demo: conv, ReLU, max pool."""
 import numpy as np
 
-from .conv_forward import conv2d_forward
-from .layers import relu_forward
-from .pooling import max_pool_forward
-
 
 def classic_kernels():
     """The lecture's nine classic 3x3 kernels, as float64 (3, 3) arrays keyed by name.
@@ -60,6 +56,12 @@ def conv_relu_pool(image, kernel):
     Common mistake: reshaping the (H, W, 3) image to (1, 3, H, W) instead of
     transposing it: the numbers end up in the wrong channels and positions.
     """
+    # Imported here, not at the top: classic_kernels needs none of them, so a file that
+    # does not import yet (say layers.py) never stops it from being graded.
+    from .conv_forward import conv2d_forward
+    from .layers import relu_forward
+    from .pooling import max_pool_forward
+
     image = np.asarray(image)
     x = image.transpose(2, 0, 1)[np.newaxis]
     w = np.broadcast_to(np.asarray(kernel, dtype=np.float64), (1, 3, 3, 3))

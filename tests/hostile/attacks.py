@@ -299,7 +299,7 @@ for name in ("reference", "autograder.oracle", "autograder"):
     except ImportError:
         pass
 return [os.path.exists(p) for p in ("/work/main/reference", "/work/main/autograder", "../reference")]
-"""), outcomes=("wrong",), requires=("mount",)),
+"""), outcomes=("forbidden_import",)),
     # ---- using what the course forbids
     Attack("import_torch", "conv1d_full", "conv1d_full", _conv1d("""
 import torch

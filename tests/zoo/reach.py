@@ -9,7 +9,8 @@ mistake changed. This module finds them from the source alone:
   the module.
 - `reachable(call_graph(sources), entries)`: every (module, name) that the entry
   points can call, following names used in function bodies to the module's own
-  top-level definitions and to `from .module import name` imports, transitively.
+  top-level definitions and to `from .module import name` imports (at the top of the
+  module or inside the function), transitively.
 - `exercises_to_grade(...)`: the exercises that reach a changed definition.
 
 The call graph is the reference's. That is enough: a call path from an exercise to
@@ -88,10 +89,14 @@ def call_graph(sources: dict[str, str]) -> dict[Definition, set[Definition]]:
                 owners = [target.id for target in targets if isinstance(target, ast.Name)]
             else:
                 continue
+            local = dict(resolve)  # `from .layers import relu_forward` inside a function body
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.ImportFrom) and sub.level == 1 and sub.module:
+                    local.update({alias.asname or alias.name: (sub.module, alias.name) for alias in sub.names})
             mentioned = {
-                resolve[sub.id]
+                local[sub.id]
                 for sub in ast.walk(node)
-                if isinstance(sub, ast.Name) and sub.id in resolve
+                if isinstance(sub, ast.Name) and sub.id in local
             }
             for owner in owners:
                 graph.setdefault((module, owner), set()).update(mentioned - {(module, owner)})

@@ -248,7 +248,7 @@ def become_server(plan: dict, report: dict) -> ImportGuard:
     sys.path.extend([paths["site"], paths["work"]])
     import numpy  # noqa: F401  (before the guard and before any student code)
 
-    guard = ImportGuard(plan["allowed"], server.PACKAGE)
+    guard = ImportGuard(plan["allowed"], server.PACKAGE, sorted(set(plan["api"].values())))
     guard.install()
     plan["submission_dir"] = paths["submission"]
     return guard

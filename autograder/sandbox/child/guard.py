@@ -4,11 +4,13 @@ One rule, enforced by the same code in the sandbox child (where every import is 
 student's) and in the visible tests (where pytest, torch and the tests import freely and
 only the student's own files are held to the rule):
 
-    an import is the student's when the code that asked for it lives in the student
-    package (`submission` in the sandbox, `assignments` or `reference` in the visible
-    tests); such an import is allowed when its top-level name is in the standard library
-    (sys.stdlib_module_names), in `allowed` (grading.toml [policy] allowed_modules:
-    numpy), or is the student package itself.
+    an import is the student's when the code that asked for it is one of the student's
+    modules (warmup.py, sizes.py, ...) of the student package (`submission` in the
+    sandbox, `assignments` or `reference` in the visible tests; the course's own files
+    in that package, data.py and training.py, are not the student's); such an import is
+    allowed when its top-level name is in the standard library (sys.stdlib_module_names),
+    in `allowed` (grading.toml [policy] allowed_modules: numpy), or is the student
+    package itself.
 
 The guard sits first on sys.meta_path (`importlib.import_module("torch")`, `import
 torch`) and wraps builtins.__import__ (`from scipy import signal` asks for `scipy` first,
@@ -44,11 +46,12 @@ def top_level(name: str) -> str:
 
 
 class ImportGuard:
-    """Refuses the student package's imports of anything but the standard library, `allowed` and itself."""
+    """Refuses the student modules' imports of anything but the standard library, `allowed` and their package."""
 
-    def __init__(self, allowed, package: str):
+    def __init__(self, allowed, package: str, modules):
         self.allowed = frozenset(top_level(name) for name in allowed) | ALWAYS_ALLOWED | {package}
         self.package = package
+        self.students = frozenset(f"{package}.{module}" for module in modules)
         self.attempts: list[str] = []
         self._stdlib = frozenset(sys.stdlib_module_names)
 
@@ -57,13 +60,7 @@ class ImportGuard:
         return root in self.allowed or root in self._stdlib
 
     def is_student_module(self, module_name: object) -> bool:
-        if not isinstance(module_name, str):
-            return False
-        if module_name != self.package and not module_name.startswith(self.package + "."):
-            return False
-        # The visible tests and their configuration live inside the package but are not the student's.
-        rest = module_name[len(self.package) + 1 :]
-        return not (rest == "conftest" or rest == "tests" or rest.startswith("tests."))
+        return isinstance(module_name, str) and module_name in self.students
 
     def asked_by_student(self, depth: int) -> bool:
         """Whether the first frame above the import machinery, `depth` frames up, runs student code."""
