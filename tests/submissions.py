@@ -20,18 +20,23 @@ def build_submission(
     replacements: dict[str, list[Replacement]] | None = None,
     extra_files: dict[str, str | bytes] | None = None,
     omit: tuple[str, ...] = (),
+    appends: dict[str, str] | None = None,
+    base: Path = REFERENCE_DIR,
 ) -> Path:
-    """Copy the reference modules into dest, then apply replacements and add extra files.
+    """Copy the modules of `base` (the reference) into dest, then apply replacements and add extra files.
 
     replacements: module name (e.g. "conv_forward") -> [(old, new), ...]
     extra_files: relative path -> content, written as given (e.g. a hostile conftest.py)
     omit: module names to leave out, as a student who forgot a file
+    appends: module name -> source added at the end of that module (a subclass, say)
+    base: the folder copied (a module it lacks comes from the reference)
     """
     dest.mkdir(parents=True, exist_ok=True)
     for module in STUDENT_MODULES + PROVIDED_MODULES:
         if module in omit:
             continue
-        shutil.copyfile(REFERENCE_DIR / f"{module}.py", dest / f"{module}.py")
+        source = Path(base) / f"{module}.py"
+        shutil.copyfile(source if source.is_file() else REFERENCE_DIR / f"{module}.py", dest / f"{module}.py")
     for module, pairs in (replacements or {}).items():
         path = dest / f"{module}.py"
         source = path.read_text()
@@ -41,6 +46,9 @@ def build_submission(
                 raise ValueError(f"{module}.py: expected exactly one occurrence of {old!r}, found {count}")
             source = source.replace(old, new)
         path.write_text(source)
+    for module, source in (appends or {}).items():
+        path = dest / f"{module}.py"
+        path.write_text(path.read_text().rstrip("\n") + "\n\n\n" + source.strip("\n") + "\n")
     for relative, content in (extra_files or {}).items():
         path = dest / relative
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -43,7 +43,7 @@ import pytest
 from autograder.paths import API, REFERENCE_DIR, STUDENT_MODULES
 from submissions import build_submission
 from zoo import reach
-from zoo.mistakes import BY_NAME, MISTAKES, Mistake
+from zoo.mistakes import BY_NAME, MISTAKES, REWRITTEN, Mistake
 
 SEED = 31337
 DIAGNOSIS_TARGET = 0.8
@@ -274,3 +274,10 @@ def test_diagnosis_names_most_mistakes(grade):
     assert rate >= DIAGNOSIS_TARGET, f"diagnosis named {rate:.0%} of the zoo; unnamed:\n" + "\n".join(
         f"  {g.mistake.name}: expected {g.mistake.diagnosis}, saw {sorted(g.diagnoses()) or 'none'}" for g in unnamed
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mistake", [m for m in REWRITTEN if m.diagnosis], ids=lambda m: m.name)
+def test_every_newly_known_mistake_is_named(mistake, grade):
+    graded = grade(mistake.name)
+    assert graded.named(), f"{mistake.name}: expected {mistake.diagnosis}, saw {sorted(graded.diagnoses()) or 'none'}"

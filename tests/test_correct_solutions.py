@@ -49,3 +49,31 @@ def test_correct_solution_gets_every_check_right(solution, seed):
     assert not failures, f"{solution}, seed {seed}: {len(failures)} false fails\n" + "\n".join(failures)
     assert result.points == result.points_possible > 0
     assert all(check.cases for exercise in result.exercises for check in exercise.checks)
+
+
+# --- styles: the reference with some functions written another way (tests/correct/styles.py) ---------------
+
+from correct.styles import STYLES  # noqa: E402
+from submissions import build_submission  # noqa: E402
+
+
+def _false_fails(result) -> list[str]:
+    failures = [f"{e.exercise_id}: error {e.error}" for e in result.exercises if e.error]
+    failures += [
+        f"{e.exercise_id}/{c.check_id}/{case.name}: {case.message}"
+        for e in result.exercises for c in e.checks for case in c.cases if not case.passed
+    ]
+    return failures
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("style", STYLES, ids=lambda s: s.name)
+def test_a_correct_style_gets_every_check_right(style, tmp_path):
+    from autograder.grade import grade_submission
+
+    base = CORRECT_DIR / style.base if style.base != "reference" else REFERENCE_DIR
+    folder = build_submission(tmp_path / style.name, appends=style.appends, base=base)
+    result = grade_submission(folder, seed=SEEDS[1], only=list(style.exercises))
+    failures = _false_fails(result)
+    assert not failures, f"{style.name}: {len(failures)} false fails\n" + "\n".join(failures)
+    assert result.points == result.points_possible > 0

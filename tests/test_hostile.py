@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import json
 import secrets
 import socket
 from pathlib import Path
@@ -22,6 +23,7 @@ from autograder.paths import REPO_ROOT
 from autograder.sandbox import Limits, SandboxSession, isolation_report
 from hostile import ATTACKS, CANARY_MARKER
 from hostile.traces import planted_files, wait_no_sandbox_processes
+from submissions import build_submission
 
 LIMITS = Limits(call_seconds=1.5, memory_mb=512, output_kb=16, file_size_mb=8, open_files=64, processes=32)
 ALLOWED = ("numpy",)
@@ -181,3 +183,65 @@ def test_grading_a_hostile_submission_costs_only_the_attacked_exercise(attack, t
             assert earned == _reference_points[exercise], f"{attack.name} changed the points of {exercise}"
     assert canaries not in repr(result.to_dict())
     assert planted_files(tmp_path, submission) == []
+
+
+# ---------------------------------------------------------------- attacks on the judging
+
+
+@pytest.mark.slow
+def test_a_gamed_gradient_check_earns_nothing(tmp_path):
+    from hostile.judging import GAMED_GRADIENT_CHECK
+
+    grade_submission, config = _grader()
+    submission = build_submission(tmp_path / "gamed", GAMED_GRADIENT_CHECK)
+    result = grade_submission(submission, seed=SEED, config=config, only=["conv2d_backward", "conv2d_forward"])
+    backward, forward = result.exercises[1], result.exercises[0]
+    assert [backward.exercise_id, forward.exercise_id] == ["conv2d_backward", "conv2d_forward"]
+    assert backward.points == 0, [c.check_id for c in backward.checks if c.points]
+    assert forward.points == forward.points_possible  # the gaming forward is right wherever it is asked
+
+
+@pytest.mark.slow
+def test_hidden_inputs_never_reach_a_message_shown_before_publication(tmp_path):
+    from autograder.exercises import REGISTRY
+    from autograder.grade import prepare
+    from hostile.judging import HIDDEN_INPUTS_IN_VISIBLE_MESSAGES
+
+    grade_submission, config = _grader()
+    submission = build_submission(tmp_path / "leaky", HIDDEN_INPUTS_IN_VISIBLE_MESSAGES)
+    result = grade_submission(submission, seed=SEED, config=config, only=["max_pool"])
+    prepared, _ = prepare(REGISTRY["max_pool"], SEED)
+    hidden_inputs = [np.asarray(case.args[0 if entry.check.target == "max_pool_forward" else 1])
+                     for entry in prepared.checks.values() if not entry.check.gradcheck
+                     for case in entry.cases if case.hidden]
+    visible = [case for check in result.exercises[0].checks for case in check.cases if not case.hidden]
+    assert any("seen: " in case.message for case in visible)  # the attack ran and spoke
+    for case in visible:
+        for x in hidden_inputs:
+            assert f"{tuple(x.shape)} {x.ravel()[:3].tolist()}" not in case.message, case.message
+    from autograder.report.gradescope import gradescope_results
+
+    shown_at_once = [t["output"] for t in gradescope_results(result)["tests"] if t["visibility"] == "visible"]
+    for x in hidden_inputs:
+        assert not any(str(x.ravel()[0]) in output for output in shown_at_once)
+
+
+@pytest.mark.slow
+def test_values_that_once_crashed_the_grader_leave_every_report_written(tmp_path):
+    from hostile.judging import CRASHING_EXERCISES, CRASHING_VALUES
+
+    from autograder.cli import main
+
+    submission = build_submission(tmp_path / "crashing", CRASHING_VALUES)
+    results, summary_file = tmp_path / "results.json", tmp_path / "summary.json"
+    code = main(["grade", str(submission), "--seed", str(SEED), "--gradescope", str(results), "--json", str(summary_file)])
+    assert code == 0
+    for path in (results, summary_file):
+        text = path.read_bytes().decode("utf-8")  # strict: a lone surrogate would not decode
+        assert not any(ch in text for ch in ("\x00", "\x1b", "\r", "\u202e")), path
+        json.loads(text)
+    document = json.loads(results.read_text())
+    scores = {t["name"].split(":")[0]: 0 for t in document["tests"]}
+    for test in document["tests"]:
+        scores[test["name"].split(":")[0]] += test["score"]
+    assert all(scores[exercise] == 0 for exercise in CRASHING_EXERCISES), scores

@@ -457,3 +457,105 @@ def test_the_visible_tests_all_fail_on_the_released_stubs(tmp_path):
     assert result.returncode == 1, report  # 1: tests ran and some failed (5 would be: none collected)
     assert counts.get("failed", 0) > 0, report
     assert counts.get("passed", 0) == 0 and counts.get("xpassed", 0) == 0, report
+
+
+# --- nothing shipped computes an API function ------------------------------------------------------
+
+# The grader ships to students; these are its modules of small numeric helpers (the
+# sandbox, the reporters and the commands hold none). autograder/oracle.py is left out
+# on purpose: it is the PyTorch reference every answer is judged against.
+HELPER_MODULES = ("autograder.cases", "autograder.compare", "autograder.gradcheck", "autograder.visible",
+                  "autograder.safe_text", "autograder.inprocess")
+
+
+def _helper_callables():
+    import importlib
+    import inspect
+    import pkgutil
+
+    import autograder.exercises as exercises
+    from autograder.exercises import REGISTRY
+
+    names = list(HELPER_MODULES) + [f"autograder.exercises.{m.name}" for m in pkgutil.iter_modules(exercises.__path__)]
+    names += ["assignments.conftest"] + [f"assignments.tests.{p.stem}" for p in sorted((ASSIGNMENTS_DIR / "tests").glob("*.py"))]
+    found = {}
+    for name in names:
+        module = importlib.import_module(name)
+        for attr, value in vars(module).items():
+            if inspect.isfunction(value) and value.__module__ == module.__name__:
+                found[f"{name}.{attr}"] = value
+    for exercise in REGISTRY.values():
+        for number, mistake in enumerate(exercise.mistakes):
+            for target, function in mistake.outputs.items():
+                if getattr(function, "__module__", "") != "autograder.oracle":  # the oracle is the reference
+                    found[f"mistake {exercise.id}/{mistake.id}#{number}/{target}"] = function
+    return found
+
+
+def _options(function, bound, helpers: dict) -> list[dict]:
+    """Every way to fill the parameters the API's arguments left open: True or False for each
+    boolean one; True, False or any function of the same module for each one still required
+    (a `pick` that chooses the receivers of a gradient, an `assign` flag), up to two of them.
+    More required parameters left open: the API's arguments do not fit this function."""
+    import inspect
+    import itertools
+
+    choices = {}
+    same_module = tuple(f for f in helpers.values() if getattr(f, "__module__", None) == function.__module__ and f is not function)
+    for parameter in inspect.signature(function).parameters.values():
+        if parameter.name in bound.arguments or parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        if isinstance(parameter.default, bool) or parameter.annotation in (bool, "bool"):
+            choices[parameter.name] = (False, True)
+        elif parameter.default is inspect.Parameter.empty:
+            choices[parameter.name] = (False, True) + same_module
+    if sum(len(c) > 2 for c in choices.values()) > 2:
+        return []
+    names = list(choices)
+    return [dict(zip(names, values)) for values in itertools.product(*(choices[n] for n in names))]
+
+
+@pytest.mark.slow
+def test_no_shipped_helper_computes_an_api_function():
+    """Every function of the shipped helper modules and every known mistake's answer, called with
+    each API function's arguments and every way to fill its other parameters (each boolean both
+    ways, each function-valued one with every function of its module), on every case of the
+    public seed: none may give the right answer on all of them."""
+    import inspect
+    import warnings
+
+    from autograder.compare import error_ratio
+    from autograder.config import load_config
+    from autograder.exercises import REGISTRY
+    from autograder.grade import prepare
+
+    tolerance = load_config().tolerance
+    cases: dict[str, list] = {}
+    for exercise in REGISTRY.values():
+        prepared, _ = prepare(exercise, 2021)
+        for entry in prepared.checks.values():
+            if entry.check.gradcheck or entry.check.target.startswith("LeNet") or entry.check.target == "classic_kernels":
+                continue
+            for case, expected in zip(entry.cases, entry.expected):
+                if not case.expect_error and case.pick is None:
+                    cases.setdefault(entry.check.target, []).append((case, expected))
+    leaks = []
+    helpers = _helper_callables()
+    for name, function in helpers.items():
+        for target, examples in cases.items():
+            try:
+                bound = inspect.signature(function).bind_partial(*examples[0][0].args, **examples[0][0].kwargs)
+            except TypeError:
+                continue
+            for options in _options(function, bound, helpers):
+                def right(case, expected):
+                    try:
+                        with warnings.catch_warnings():
+                            warnings.simplefilter("ignore")
+                            got = function(*case.args, **case.kwargs, **options)
+                    except Exception:
+                        return False
+                    return error_ratio(got, expected, tolerance) <= 1
+                if all(right(case, expected) for case, expected in examples):
+                    leaks.append(f"{name}{options or ''} computes {target}")
+    assert not leaks, "\n".join(leaks)

@@ -62,19 +62,27 @@ def _dilate_hidden(rng):
     return cases
 
 
-def _spread(delta, stride, *, gap, tail):
-    # delta values every `gap` positions, `tail` extra zeros after the last one.
-    delta = np.asarray(delta, dtype=np.float64)
-    m, n = delta.shape[-2:]
-    out = np.zeros(delta.shape[:-2] + ((m - 1) * gap + 1 + tail, (n - 1) * gap + 1 + tail))
-    out[..., : (m - 1) * gap + 1 : gap, : (n - 1) * gap + 1 : gap] = delta
-    return out
+def _spread_too_far(delta, stride):
+    # (M*S) x (N*S): the right spreading, then S - 1 more zeros after the last row and column.
+    spread = oracle.dilate(delta, stride)
+    return np.pad(spread, [(0, 0)] * (spread.ndim - 2) + [(0, stride - 1), (0, stride - 1)])
+
+
+def _spread_by_one_more(delta, stride):
+    # S zeros between neighbours instead of S - 1: the right spreading for stride S + 1.
+    return oracle.dilate(delta, stride + 1)
+
+
+def _not_spread(delta, stride):
+    if stride == 1:
+        raise ValueError("at stride 1 nothing is spread: the same as the right answer")
+    return np.asarray(delta, dtype=np.float64).copy()
 
 
 DILATE_MISTAKES = (
-    Mistake("dilate_m_times_s", {"dilate": lambda delta, stride: _spread(delta, stride, gap=stride, tail=stride - 1)}),
-    Mistake("dilate_s_zeros", {"dilate": lambda delta, stride: _spread(delta, stride, gap=stride + 1, tail=0)}),
-    Mistake("dilate_missing", {"dilate": lambda delta, stride: np.asarray(delta, dtype=np.float64).copy()}),
+    Mistake("dilate_m_times_s", {"dilate": _spread_too_far}),
+    Mistake("dilate_s_zeros", {"dilate": _spread_by_one_more}),
+    Mistake("dilate_missing", {"dilate": _not_spread}),
 )
 
 # --- conv2d_backward -------------------------------------------------------------------------------------------

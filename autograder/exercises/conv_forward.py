@@ -117,17 +117,15 @@ def _conv_delta(rng):
     ]
 
 
-def _conv(x, w, b, stride=1, padding=0):
-    return oracle.conv2d_forward(x, w, b, stride, padding)
-
-
 def _conv_variant(*, kernel=None, bias=None, step=None, pad=None, pads=None, output=None):
     """conv2d_forward with one step done wrong.
 
     kernel(w), bias(b, x): the kernel and bias actually used; step(S), pad(P): the
     stride and padding actually used; pads(P): F.pad widths used instead of P on each
-    side; output(z, x, w, S, P): what becomes of the result afterwards.
+    side; output(z, x, w, S, P): what becomes of the result afterwards. At least one.
     """
+    if all(change is None for change in (kernel, bias, step, pad, pads, output)):
+        raise TypeError("a variant does at least one step wrong")
 
     def wrong(x, w, b, stride=1, padding=0):
         used_w = kernel(w) if kernel else w
@@ -135,26 +133,24 @@ def _conv_variant(*, kernel=None, bias=None, step=None, pad=None, pads=None, out
         used_stride = step(stride) if step else stride
         if pads is not None:
             padded = oracle.to_numpy(_torch().nn.functional.pad(oracle.tensor(x), pads(padding)))
-            z = _conv(padded, used_w, used_b, used_stride, 0)
+            z = oracle.conv2d_forward(padded, used_w, used_b, used_stride, 0)
         else:
-            z = _conv(x, used_w, used_b, used_stride, pad(padding) if pad else padding)
+            z = oracle.conv2d_forward(x, used_w, used_b, used_stride, pad(padding) if pad else padding)
         return output(z, x, w, stride, padding) if output else z
 
     return wrong
 
 
-def _size(n, k, s, p):
-    return (n - k + 2 * p) // s + 1
-
-
 def _cut_to_output_size(z, x, w, s, p):
     # The window stepped by 1, then the result was cut to H_out x W_out.
-    return z[:, :, : _size(x.shape[2], w.shape[2], s, p), : _size(x.shape[3], w.shape[3], s, p)]
+    h_out, w_out = (oracle.conv_output_size(n, k, s, p) for n, k in zip(x.shape[2:], w.shape[2:]))
+    return z[:, :, :h_out, :w_out]
 
 
 def _sizes_swapped(z, x, w, s, p):
     # H_out computed from W and W_out from H; numpy slicing then clips to what exists.
-    return z[:, :, : _size(x.shape[3], w.shape[2], s, p), : _size(x.shape[2], w.shape[3], s, p)]
+    h_out, w_out = (oracle.conv_output_size(n, k, s, p) for n, k in zip(x.shape[:1:-1], w.shape[2:]))
+    return z[:, :, :h_out, :w_out]
 
 
 CONV_MISTAKES = (

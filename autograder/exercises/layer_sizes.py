@@ -21,7 +21,7 @@ from .spec import Mistake, Raises
 FLOAT_SIZE = r"float.*(integer|int\b)|(integer|int\b).*float|slice indices must be integers|only integers.*are valid indices"
 # What a loop that runs one window past the input raises: a clipped slice that no longer
 # matches the kernel (numpy's broadcasting), or an index past the end.
-PAST_THE_END = (("ValueError", r"could not be broadcast"), ("IndexError", r"out of bounds"))
+PAST_THE_END = (("ValueError", r"could not be broadcast|shape-mismatch|not aligned|cannot reshape"), ("IndexError", r"out of bounds"))
 ROUNDINGS = (
     lambda value: round(value),  # Python rounds halves to even
     lambda value: int(value + 0.5),

@@ -67,15 +67,29 @@ def _relu_gradcheck(rng):
                      coordinates=(("z", index),), largest=True)]
 
 
-def _relu_mask(condition):
-    return lambda delta_in, z: np.where(condition(np.asarray(delta_in), np.asarray(z)), delta_in, 0.0).astype(np.float64)
+def _gradient_at_zero_too(delta_in, z):
+    # z >= 0: the right gradient, plus delta_in where z is exactly 0.
+    z, delta_in = np.asarray(z, dtype=np.float64), np.asarray(delta_in, dtype=np.float64)
+    return oracle.relu_backward(delta_in, z) + np.where(z == 0, delta_in, 0.0)
+
+
+def _delta_through_relu(delta_in, z):
+    # The mask taken from delta_in (delta_in > 0) instead of from z.
+    delta_in, z = np.asarray(delta_in, dtype=np.float64), np.asarray(z, dtype=np.float64)
+    if z.shape != delta_in.shape:
+        raise ValueError("z and delta_in have different shapes")
+    return oracle.relu_backward(delta_in, delta_in)
+
+
+def _mask_only(delta_in, z):
+    return (np.asarray(z) > 0).astype(np.float64)
 
 
 RELU_MISTAKES = (
     Mistake("relu_forward_mask", {"relu_forward": lambda z: (np.asarray(z) > 0).astype(np.float64)}),
-    Mistake("relu_grad_at_zero", {"relu_backward": _relu_mask(lambda d, z: z >= 0)}),
-    Mistake("relu_mask_from_delta", {"relu_backward": _relu_mask(lambda d, z: d > 0)}),
-    Mistake("relu_backward_mask_only", {"relu_backward": lambda delta_in, z: (np.asarray(z) > 0).astype(np.float64)}),
+    Mistake("relu_grad_at_zero", {"relu_backward": _gradient_at_zero_too}),
+    Mistake("relu_mask_from_delta", {"relu_backward": _delta_through_relu}),
+    Mistake("relu_backward_mask_only", {"relu_backward": _mask_only}),
 )
 
 # --- softmax_cross_entropy ---------------------------------------------------------------------------------------
@@ -151,13 +165,19 @@ def _softmax_gradcheck(rng):
     return cases
 
 
+OVERFLOW = 709.0  # exp() of more than this is inf in float64
+
+
 def _unshifted(logits, labels, *, via_log: bool):
-    """Softmax without subtracting the row maximum: exp() overflows once a logit passes ~709.
+    """Softmax without subtracting the row maximum, where exp() overflows (a logit past ~709).
 
     via_log=False divides exp by its sum (inf / inf = nan); via_log=True computes
-    log p = logits - log(sum(exp(logits))) (inf and -inf appear instead).
+    log p = logits - log(sum(exp(logits))) (inf and -inf appear instead). Below the
+    overflow both are right, so the mistake cannot show there.
     """
     logits = np.asarray(logits, dtype=np.float64)
+    if np.max(np.abs(logits)) <= OVERFLOW:
+        raise ValueError("no logit overflows exp(): the unshifted softmax is right here")
     rows = np.arange(len(labels))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         e = np.exp(logits)
@@ -173,21 +193,19 @@ def _unshifted(logits, labels, *, via_log: bool):
     return loss, grad / len(labels)
 
 
-def _logged_probabilities(logits, labels, *, eps: float = 0.0):
-    """The loss as -log(softmax)[y] (shifted by the row maximum, so nothing overflows), eps added inside the log.
+def _softmax_variant(loss=None, grad=None):
+    """The right loss and gradient, each passed through one wrong step (at least one of them)."""
+    if loss is None and grad is None:
+        raise TypeError("a variant changes the loss, the gradient or both")
+    loss = loss or (lambda value, n: value)
+    grad = grad or (lambda dlogits, labels, n: dlogits)
 
-    With eps = 0 a probability that underflows gives log(0) = -inf; with eps > 0 a finite
-    but wrong loss. The gradient p - onehot is right either way.
-    """
-    logits = np.asarray(logits, dtype=np.float64)
-    rows = np.arange(len(labels))
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    p = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
-    with np.errstate(divide="ignore"):
-        loss = float(-np.mean(np.log(p[rows, labels] + eps)))
-    grad = p.copy()
-    grad[rows, labels] -= 1.0
-    return loss, grad / len(labels)
+    def wrong(logits, labels):
+        right_loss, right_grad = oracle.softmax_cross_entropy(logits, labels)
+        n = len(labels)
+        return loss(right_loss, n), grad(right_grad, labels, n)
+
+    return wrong
 
 
 def _label_underflows(logits, labels):
@@ -200,15 +218,24 @@ def _label_underflows(logits, labels):
     return bool(np.any(gaps > UNDERFLOW_GAP))
 
 
-def _softmax_variant(loss=lambda loss, n: loss, grad=lambda dlogits, labels, n: dlogits):
-    """The right loss and gradient, each passed through one wrong step."""
+def _logged_probabilities(logits, labels, *, eps: float = 0.0):
+    """The loss as -log(softmax)[y] (shifted by the row maximum, so nothing overflows), eps added inside the log.
 
-    def wrong(logits, labels):
-        right_loss, right_grad = oracle.softmax_cross_entropy(logits, labels)
-        n = len(labels)
-        return loss(right_loss, n), grad(right_grad, labels, n)
-
-    return wrong
+    With eps = 0 a probability that underflows gives log(0) = -inf; with eps > 0 a finite
+    but wrong loss. The gradient p - onehot is right either way, and so is everything
+    where no label's probability underflows: the mistake cannot show there.
+    """
+    if not _label_underflows(logits, labels):
+        raise ValueError("no label's probability underflows: log(softmax) is right here")
+    logits = np.asarray(logits, dtype=np.float64)
+    rows = np.arange(len(labels))
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        loss = float(-np.mean(np.log(p[rows, labels] + eps)))
+    grad = p.copy()
+    grad[rows, labels] -= 1.0
+    return loss, grad / len(labels)
 
 
 def _onehot(labels, shape):

@@ -19,10 +19,6 @@ POOL_EPS = 1e-2
 HIDDEN_GEOMETRY = ((2, 2, 5, 6), (3, 2, 7, 6), (2, 1, 4, 5), (3, 3, 8, 7))
 
 
-def _size(n, f, s):
-    return (n - f) // s + 1
-
-
 def _image(rows):
     return np.array(rows, dtype=np.float64)[np.newaxis, np.newaxis]
 
@@ -57,7 +53,7 @@ def _backward_cases(rng, values, geometry):
     cases = []
     for n, (f, s, h, w) in enumerate(geometry, 1):
         x = values(rng, (2, 1 + n % 2, h, w))
-        delta = direction(rng, (2, 1 + n % 2, _size(h, f, s), _size(w, f, s)))
+        delta = direction(rng, (2, 1 + n % 2, oracle.pool_output_size(h, f, s), oracle.pool_output_size(w, f, s)))
         cases.append(hidden(n, describe(x=x, F=f, S=s), (delta, x, f, s), (*BACKWARD_NAMES, "size", "stride")))
     return cases
 
@@ -96,7 +92,7 @@ def with_shared_maxima(x, f, s, gap=0.1):
 
 def pool_grad_problem(rng, kind, n, f, s, h, w) -> GradProblem:
     x = with_shared_maxima(tie_free(rng, (2, 2, h, w)), f, s)
-    u = direction(rng, (2, 2, _size(h, f, s), _size(w, f, s)))
+    u = direction(rng, (2, 2, oracle.pool_output_size(h, f, s), oracle.pool_output_size(w, f, s)))
     return GradProblem(
         key=f"{kind}_pool_backward/{n}",
         point={"x": x},
@@ -129,72 +125,119 @@ def _gradcheck(kind):
 
 
 # --- the wrong answers ------------------------------------------------------------------------------------
+#
+# Each is the right answer's ingredients (PyTorch's windows and maxima) put together in one
+# wrong way. Windows are numbered in row-major order, as a loop over them meets them.
 
 
-def _windows(x, f, s):
-    """(n, c, i, j, rows slice, cols slice) of every window, in row-major order."""
-    n_, c_, h, w = x.shape
-    for i in range(_size(h, f, s)):
-        for j in range(_size(w, f, s)):
-            yield i, j, slice(i * s, i * s + f), slice(j * s, j * s + f)
+def _torch():
+    import torch
+
+    return torch
 
 
-def _route(delta_in, x, f, s, *, pick, accumulate=True, whole_window=False, last_first=False):
-    """Max-pool backward built from one choice per misconception.
+def _columns(x, f, s):
+    """(N*C, F*F, L) float64 CPU tensor: every window of every map, one column each (F.unfold)."""
+    torch = _torch()
+    t = torch.as_tensor(np.asarray(x, dtype=np.float64))
+    n, c, h, w = t.shape
+    return torch.nn.functional.unfold(t.reshape(n * c, 1, h, w), f, stride=s)
 
-    pick(window) -> a 0/1 mask of the window's positions that receive the gradient;
-    accumulate=False assigns instead of adding (the later window wins);
-    whole_window=True assigns the masked gradient to the whole window, zeros included;
-    last_first=True visits the windows in reverse order, so the first window wins.
-    """
-    x = np.asarray(x, dtype=np.float64)
-    out = np.zeros_like(x)
-    windows = list(_windows(x, f, s))
-    for i, j, rows, cols in reversed(windows) if last_first else windows:
-        for n in range(x.shape[0]):
-            for c in range(x.shape[1]):
-                window = x[n, c, rows, cols]
-                share = pick(window) * delta_in[n, c, i, j]
-                if whole_window:
-                    out[n, c, rows, cols] = share
-                elif accumulate:
-                    out[n, c, rows, cols] += share
-                else:
-                    mask = pick(window) > 0
-                    out[n, c, rows, cols][mask] = share[mask]
+
+def _summed(shares, x, f, s) -> np.ndarray:
+    """Each window's (N*C, F*F, L) shares added back where they came from (F.fold)."""
+    n, c, h, w = np.shape(x)
+    folded = _torch().nn.functional.fold(shares, (h, w), f, stride=s)
+    return folded.reshape(n, c, h, w).numpy().copy()
+
+
+def _deltas(delta_in):
+    torch = _torch()
+    d = torch.as_tensor(np.asarray(delta_in, dtype=np.float64))
+    return d.reshape(d.shape[0] * d.shape[1], 1, -1)
+
+
+def _all_maxima(delta_in, x, size=2, stride=2):
+    # x == max marks every tied maximum of a window, and each gets the window's gradient.
+    cols = _columns(x, size, stride)
+    return _summed((cols == cols.max(dim=1, keepdim=True).values) * _deltas(delta_in), x, size, stride)
+
+
+def _last_maximum(delta_in, x, size=2, stride=2):
+    # The last of tied maxima in row-major order (argmax over the reversed window).
+    cols = _columns(x, size, stride)
+    last = size * size - 1 - cols.flip(1).argmax(dim=1, keepdim=True)
+    mask = _torch().zeros_like(cols).scatter_(1, last, 1.0)
+    return _summed(mask * _deltas(delta_in), x, size, stride)
+
+
+def _whole_window(delta_in, x, size=2, stride=2):
+    # The gradient copied to every position of its window.
+    return oracle.avg_pool_backward(delta_in, x, size, stride) * size * size
+
+
+def _last_window(n, f, s, *, first=False):
+    """For each of n positions along one axis, the window (last or first in order) that covers it; -1 if none."""
+    count = (n - f) // s + 1
+    positions = np.arange(n)
+    index = np.minimum(positions // s, count - 1) if not first else np.maximum(-(-(positions - f + 1) // s), 0)
+    covered = (positions >= index * s) & (positions < index * s + f) & (index < count)
+    return np.where(covered, index, -1)
+
+
+def _overwritten(values, x, f, s, *, first=False):
+    """values (N, C, L, F*F) written window after window with =: each position keeps the last write
+    (or, first=True, the first: a loop over window offsets that writes early windows last)."""
+    n, c, h, w = np.shape(x)
+    rows, cols = _last_window(h, f, s, first=first), _last_window(w, f, s, first=first)
+    count_w = (w - f) // s + 1
+    out = np.zeros((n, c, h, w))
+    for i in range(h):
+        for j in range(w):
+            if rows[i] >= 0 and cols[j] >= 0:
+                window = rows[i] * count_w + cols[j]
+                out[:, :, i, j] = values[:, :, window, (i - rows[i] * s) * f + (j - cols[j] * s)]
     return out
 
 
-def _first_max(window):
-    mask = np.zeros_like(window)
-    mask[np.unravel_index(np.argmax(window), window.shape)] = 1.0
-    return mask
+def _window_values(shares, x) -> np.ndarray:
+    n, c = np.shape(x)[:2]
+    return shares.reshape(n, c, shares.shape[1], shares.shape[2]).permute(0, 1, 3, 2).numpy()
 
 
-def _last_max(window):
-    flipped = window[::-1, ::-1]
-    return _first_max(flipped)[::-1, ::-1]
+def _maxima_to_whole_window(delta_in, x, size=2, stride=2):
+    # Each window's masked gradient (zeros included) assigned to its whole window: the later window wins.
+    cols = _columns(x, size, stride)
+    shares = (cols == cols.max(dim=1, keepdim=True).values) * _deltas(delta_in)
+    return _overwritten(_window_values(shares, x), x, size, stride)
 
 
-def _all_max(window):
-    return (window == window.max()).astype(np.float64)
-
-
-def _everywhere(window):
-    return np.ones_like(window)
-
-
-def _mean_share(window):
-    return np.full_like(window, 1.0 / window.size)
-
-
-def _backward(**choices):
-    return lambda delta_in, x, size=2, stride=2: _route(delta_in, x, size, stride, **choices)
+def _maximum_overwritten(delta_in, x, size=2, stride=2):
+    # Only the first maximum's position is written, with =: where several windows share
+    # their maximum, the last of them wins instead of all adding up.
+    torch = _torch()
+    t = torch.as_tensor(np.asarray(x, dtype=np.float64))
+    _, where = torch.nn.functional.max_pool2d(t, size, stride, return_indices=True)  # first maxima, flat in H*W
+    n, c, h, w = t.shape
+    where, windows = where.reshape(n * c, -1), torch.arange(where[0, 0].numel()).expand(n * c, -1)
+    last = torch.full((n * c, h * w), -1, dtype=torch.int64).scatter_reduce(1, where, windows, "amax")
+    d = torch.as_tensor(np.asarray(delta_in, dtype=np.float64)).reshape(n * c, -1)
+    out = torch.where(last >= 0, d.gather(1, last.clamp(min=0)), torch.zeros(()))
+    return out.reshape(n, c, h, w).numpy().copy()
 
 
 def _windows_overlap(delta_in, x, size=2, stride=2):
     # Overwriting (=) instead of adding (+=) can only show where two windows share a position.
     return stride < size
+
+
+def _mean_overwritten(*, first):
+    def wrong(delta_in, x, size=2, stride=2):
+        d = np.asarray(delta_in, dtype=np.float64)
+        values = np.repeat(d.reshape(*d.shape[:2], -1, 1), size * size, axis=3) / (size * size)
+        return _overwritten(values, x, size, stride, first=first)
+
+    return wrong
 
 
 def _forward_variant(pool, *, step, cut=False):
@@ -203,7 +246,8 @@ def _forward_variant(pool, *, step, cut=False):
     def wrong(x, size=2, stride=2):
         out = pool(x, size, step(size, stride))
         if cut:
-            out = out[:, :, : _size(x.shape[2], size, stride), : _size(x.shape[3], size, stride)]
+            h_out, w_out = (oracle.pool_output_size(n, size, stride) for n in x.shape[2:])
+            out = out[:, :, :h_out, :w_out]
         return out
 
     return wrong
@@ -219,35 +263,31 @@ def _stride_mistakes(target, pool):
 
 MAX_MISTAKES = (
     *_stride_mistakes("max_pool_forward", oracle.max_pool_forward),
-    Mistake("max_pool_overwrite", {"max_pool_backward": _backward(pick=_first_max, accumulate=False)},
-            applies=_windows_overlap),
-    Mistake("max_pool_window_overwrite", {"max_pool_backward": _backward(pick=_all_max, whole_window=True)},
-            applies=_windows_overlap),
-    Mistake("max_pool_all_ties", {"max_pool_backward": _backward(pick=_all_max)}),
-    Mistake("max_pool_last_max", {"max_pool_backward": _backward(pick=_last_max)}),
-    Mistake("max_pool_mask_missing", {"max_pool_backward": _backward(pick=_everywhere)}),
-    Mistake("max_pool_mean_backward", {"max_pool_backward": _backward(pick=_mean_share)}),
+    Mistake("max_pool_overwrite", {"max_pool_backward": _maximum_overwritten}, applies=_windows_overlap),
+    Mistake("max_pool_window_overwrite", {"max_pool_backward": _maxima_to_whole_window}, applies=_windows_overlap),
+    Mistake("max_pool_all_ties", {"max_pool_backward": _all_maxima}),
+    Mistake("max_pool_last_max", {"max_pool_backward": _last_maximum}),
+    Mistake("max_pool_mask_missing", {"max_pool_backward": _whole_window}),
+    Mistake("max_pool_mean_backward", {"max_pool_backward": oracle.avg_pool_backward}),
     *division_mistake("max_pool_forward"),
     *division_mistake("max_pool_backward"),
     *pool_rounding_mistakes("max_pool_forward"),
 )
 
 
-def _scaled(factor):
-    return lambda window: np.full_like(window, factor(window))
+def _mean_scaled(factor):
+    return lambda delta_in, x, size=2, stride=2: oracle.avg_pool_backward(delta_in, x, size, stride) * factor(size)
 
 
 AVG_MISTAKES = (
     *_stride_mistakes("avg_pool_forward", oracle.avg_pool_forward),
     Mistake("avg_pool_sum", {"avg_pool_forward": lambda x, size=2, stride=2: oracle.avg_pool_forward(x, size, stride) * size * size}),
-    Mistake("avg_pool_no_divide", {"avg_pool_backward": _backward(pick=_everywhere)}),
-    Mistake("avg_pool_divided_by_f", {"avg_pool_backward": _backward(pick=_scaled(lambda w: 1.0 / w.shape[0]))}),
+    Mistake("avg_pool_no_divide", {"avg_pool_backward": _mean_scaled(lambda f: f * f)}),
+    Mistake("avg_pool_divided_by_f", {"avg_pool_backward": _mean_scaled(lambda f: f)}),
     # = instead of +=: the last window written wins (a loop over windows) or the first
     # (a loop over the offsets inside the window, which writes early windows last).
-    Mistake("avg_pool_overwrite", {"avg_pool_backward": _backward(pick=_mean_share, whole_window=True)},
-            applies=_windows_overlap),
-    Mistake("avg_pool_overwrite", {"avg_pool_backward": _backward(pick=_mean_share, whole_window=True, last_first=True)},
-            applies=_windows_overlap),
+    Mistake("avg_pool_overwrite", {"avg_pool_backward": _mean_overwritten(first=False)}, applies=_windows_overlap),
+    Mistake("avg_pool_overwrite", {"avg_pool_backward": _mean_overwritten(first=True)}, applies=_windows_overlap),
     *division_mistake("avg_pool_forward"),
     *division_mistake("avg_pool_backward"),
     *pool_rounding_mistakes("avg_pool_forward"),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -28,10 +29,26 @@ def _shown(name: str, number: int, args: tuple, kwargs: dict | None = None, **op
 # --- the wrong answers, one per misconception ---------------------------------------------------
 
 
+def _valid(values: tuple, padding) -> bool:
+    """Whether (in_size, kernel_size, stride) and padding are what the contract accepts."""
+    whole = all(isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) for v in (*values, padding))
+    if not whole:
+        return False
+    in_size, kernel_size, stride = values
+    return min(in_size, kernel_size, stride) >= 1 and padding >= 0 and kernel_size <= in_size + 2 * padding
+
+
 def _no_validation(formula):
-    """The formula with no argument checks: whatever it returns (or raises) for bad arguments."""
+    """The formula with no argument checks: whatever it returns (or raises) for bad arguments.
+
+    On valid arguments it is the right answer, so the mistake cannot show there.
+    """
 
     def wrong(*args, **kwargs):
+        bound = list(args) + list(kwargs.values())
+        values, padding = (bound + [1, 0][len(bound) - 2:])[:3], (bound[3] if len(bound) > 3 else 0)
+        if _valid(tuple(values), padding):
+            raise ValueError("valid arguments: no check is missed here")
         try:
             return formula(*args, **kwargs)
         except ZeroDivisionError:
@@ -41,12 +58,15 @@ def _no_validation(formula):
 
 
 def _rejects_numpy_int(formula):
-    """Accepts only Python ints (isinstance(value, int)): numpy integers raise ValueError."""
+    """Accepts only Python ints (isinstance(value, int)): numpy integers raise ValueError.
+
+    Without a numpy integer among the arguments it is the right answer: it cannot show.
+    """
 
     def wrong(*args, **kwargs):
         if any(isinstance(v, np.integer) for v in (*args, *kwargs.values())):
             raise Raises("ValueError")
-        return formula(*args, **kwargs)
+        raise ValueError("no numpy integer here: the mistake cannot show")
 
     return wrong
 
@@ -63,11 +83,18 @@ def _conv_rounded_half_up(in_size, kernel_size, stride=1, padding=0):
     return int((in_size - kernel_size + 2 * padding) / stride + 0.5) + 1
 
 
+def _padded(padding) -> None:
+    if padding == 0:
+        raise ValueError("without padding, a mistake in the padding cannot show")
+
+
 def _conv_padding_once(in_size, kernel_size, stride=1, padding=0):
+    _padded(padding)
     return (in_size - kernel_size + padding) // stride + 1
 
 
 def _conv_padding_ignored(in_size, kernel_size, stride=1, padding=0):
+    _padded(padding)
     return (in_size - kernel_size) // stride + 1
 
 

@@ -16,6 +16,7 @@ only the hidden cases can catch them, which is what these entries check.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -31,6 +32,14 @@ class Mistake:
 
 def _m(name, module, replacements, loses, diagnosis, what):
     return Mistake(name, module, tuple(replacements), frozenset(loses), diagnosis, what)
+
+
+def _rewritten(name, module, header, source, loses, diagnosis, what):
+    """A mistake in a function written again in full (its API header stays; the old body
+    stays in the file as _replaced_<name>, so the new one may call it)."""
+    keyword, function = re.match(r"(def|class) (\w+)", header).groups()
+    renamed = header.replace(f"{keyword} {function}", f"{keyword} _replaced_{function}", 1)
+    return _m(name, module, [(header, source.strip("\n") + "\n\n\n" + renamed)], loses, diagnosis, what)
 
 
 CONV_USERS = {"conv2d_forward", "conv_relu_pool", "conv2d_backward", "lenet"}
@@ -294,6 +303,136 @@ MISTAKES = (
        {"lenet"}, "bias_grad_averaged",
        "averages the fc3 bias gradient over the batch; invisible with one image"),
 )
+
+# Mistakes in functions written from scratch: they need no particular reference text.
+REWRITTEN = (
+    _rewritten("conv_backward_crop_minus_p", "conv_backward", "def conv2d_backward(delta_in, x, w, stride=1, padding=0):", """
+def conv2d_backward(delta_in, x, w, stride=1, padding=0):
+    d_padded, dw, db = _replaced_conv2d_backward(delta_in, pad2d(x, padding), w, stride, 0)
+    p = padding
+    return d_padded[:, :, p:-p, p:-p], dw, db
+""", {"conv2d_backward", "lenet"}, "crop_minus_p",
+       "crops the padding with [p:-p], which leaves nothing when p = 0"),
+    _rewritten("conv_forward_size_true_division", "conv_forward", "def conv2d_forward(x, w, b, stride=1, padding=0):", """
+def conv2d_forward(x, w, b, stride=1, padding=0):
+    n, _, h, wid = x.shape
+    c_out, _, kh, kw = w.shape
+    h_out = (h - kh + 2 * padding) / stride + 1
+    w_out = (wid - kw + 2 * padding) / stride + 1
+    z = np.zeros((n, c_out, h_out, w_out))
+    z[...] = _replaced_conv2d_forward(x, w, b, stride, padding)
+    return z
+""", {"conv2d_forward", "conv_relu_pool", "lenet"}, "layer_size_true_division",
+       "works out H_out with /, a float that np.zeros refuses"),
+    _rewritten("conv_forward_size_rounded", "conv_forward", "def conv2d_forward(x, w, b, stride=1, padding=0):", """
+def conv2d_forward(x, w, b, stride=1, padding=0):
+    x, w, b = np.asarray(x, dtype=float), np.asarray(w, dtype=float), np.asarray(b, dtype=float)
+    n, _, h, wid = x.shape
+    c_out, _, kh, kw = w.shape
+    h_out = round((h - kh + 2 * padding) / stride) + 1
+    w_out = round((wid - kw + 2 * padding) / stride) + 1
+    xp = pad2d(x, padding)
+    z = np.zeros((n, c_out, h_out, w_out))
+    for i in range(h_out):
+        for j in range(w_out):
+            window = xp[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
+            z[:, :, i, j] = np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3])) + b
+    return z
+""", {"conv2d_forward"}, "layer_size_rounded",
+       "rounds H_out instead of flooring it: one window too many when the stride leaves half a step or more"),
+    _rewritten("max_pool_forward_size_rounded", "pooling", "def max_pool_forward(x, size=2, stride=2):", """
+def max_pool_forward(x, size=2, stride=2):
+    import math
+
+    x = np.asarray(x, dtype=float)
+    h_out = math.ceil((x.shape[2] - size) / stride) + 1
+    w_out = math.ceil((x.shape[3] - size) / stride) + 1
+    out = np.zeros(x.shape[:2] + (h_out, w_out))
+    for i in range(h_out):
+        for j in range(w_out):
+            out[:, :, i, j] = x[:, :, i * stride:i * stride + size, j * stride:j * stride + size].max(axis=(2, 3))
+    return out
+""", {"max_pool", "conv_relu_pool"}, "layer_size_rounded",
+       "rounds the pooled size up: a last, clipped window where the stride leaves a remainder"),
+    _rewritten("softmax_log_of_softmax", "layers", "def softmax_cross_entropy(logits, labels):", """
+def softmax_cross_entropy(logits, labels):
+    logits = np.asarray(logits, dtype=float)
+    rows = np.arange(len(labels))
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    loss = float(-np.mean(np.log(p[rows, labels])))
+    grad = p.copy()
+    grad[rows, labels] -= 1
+    return loss, grad / len(labels)
+""", {"softmax_cross_entropy"}, "softmax_log_of_softmax",
+       "takes log of the softmax: a label far below its row's maximum gives log(0)"),
+    _rewritten("softmax_log_eps", "layers", "def softmax_cross_entropy(logits, labels):", """
+def softmax_cross_entropy(logits, labels):
+    logits = np.asarray(logits, dtype=float)
+    rows = np.arange(len(labels))
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    loss = float(-np.mean(np.log(p[rows, labels] + 1e-12)))
+    grad = p.copy()
+    grad[rows, labels] -= 1
+    return loss, grad / len(labels)
+""", {"softmax_cross_entropy"}, "softmax_log_eps",
+       "hides log(0) with log(p + 1e-12), and gets the loss wrong where p underflows"),
+    _rewritten("lenet_grads_accumulate", "lenet", "class LeNet:", """
+class LeNet:
+    def __init__(self, seed=0):
+        self._inner = _replaced_LeNet(seed)
+        self.params = self._inner.params
+        self._sums = None
+
+    def forward(self, x):
+        self._inner.params = self.params
+        return self._inner.forward(x)
+
+    def backward(self, dlogits):
+        grads = self._inner.backward(dlogits)
+        if self._sums is None:
+            self._sums = {name: np.zeros_like(g) for name, g in grads.items()}
+        for name, g in grads.items():
+            self._sums[name] += g
+        return {name: s.copy() for name, s in self._sums.items()}
+""", {"lenet"}, "lenet_grads_accumulate",
+       "adds each backward's gradients into buffers it never resets"),
+    _rewritten("lenet_stale_cache", "lenet", "class LeNet:", """
+class LeNet:
+    def __init__(self, seed=0):
+        self._inner = _replaced_LeNet(seed)
+        self.params = self._inner.params
+        self._first = None
+
+    def forward(self, x):
+        self._inner.params = self.params
+        if self._first is None:
+            self._first = x
+        logits = self._inner.forward(x)
+        self._inner.forward(self._first)  # what backward will use: the first batch's activations
+        return logits
+
+    def backward(self, dlogits):
+        return self._inner.backward(dlogits)
+""", {"lenet"}, "lenet_stale_cache",
+       "keeps the activations of its first forward call and sends every later dlogits through them"),
+)
+# Mistakes that stop a whole module: they may cost only the exercises that need that module.
+WHOLE_MODULE = (
+    _rewritten("conv_forward_imports_scipy", "conv_forward", "def conv2d_forward(x, w, b, stride=1, padding=0):", """
+def conv2d_forward(x, w, b, stride=1, padding=0):
+    from scipy.signal import correlate
+
+    return _replaced_conv2d_forward(x, w, b, stride, padding)
+""", {"conv2d_forward", "conv_relu_pool", "lenet"}, None,
+       "imports scipy inside conv2d_forward: refused there, and only there (conv2d_backward keeps its points)"),
+    _m("layers_syntax_error", "layers",
+       [("import numpy as np\n", "import numpy as np\n\ndef half_written(:\n    pass\n")],
+       {"relu", "softmax_cross_entropy", "conv_relu_pool", "lenet"}, None,
+       "a half-written function breaks layers.py: classic_kernels, which needs nothing from it, keeps its points"),
+)
+MISTAKES = MISTAKES + REWRITTEN + WHOLE_MODULE
 
 BY_NAME = {mistake.name: mistake for mistake in MISTAKES}
 assert len(BY_NAME) == len(MISTAKES), "zoo names must be unique"

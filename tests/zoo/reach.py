@@ -48,8 +48,13 @@ def _other_statements(tree: ast.Module) -> list[str]:
 
 
 def changed_functions(reference_source: str, planted_source: str) -> set[str]:
-    """Names of the top-level definitions that differ; {WHOLE_MODULE} if anything else does."""
-    before, after = ast.parse(reference_source), ast.parse(planted_source)
+    """Names of the top-level definitions that differ; {WHOLE_MODULE} if anything else does
+    (or if the planted module does not even parse)."""
+    before = ast.parse(reference_source)
+    try:
+        after = ast.parse(planted_source)
+    except SyntaxError:
+        return {WHOLE_MODULE}
     if _other_statements(before) != _other_statements(after):
         return {WHOLE_MODULE}
     old, new = _definitions(before), _definitions(after)

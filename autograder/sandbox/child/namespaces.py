@@ -2,7 +2,7 @@
 
 build_root() turns an empty folder into the child's whole file system: the
 system libraries and the Python installation read-only, numpy alone under
-/sandbox/site, a size-capped tmpfs for /work and /tmp, four device nodes, and
+/sandbox/site, a size-capped tmpfs for /work, /tmp and /dev/shm, four device nodes, and
 (in a PID namespace) a /proc that shows only the sandbox's own processes. The
 repository, the grader's home, the real /tmp and every site-packages folder
 stay out of reach once pivot_root has swapped it in.
@@ -157,6 +157,9 @@ def build_root(root: str, plan: dict) -> tuple[list[str], bool]:
     mount("tmpfs", _mirror(root, "/dev"), "tmpfs", MS_NOSUID | MS_NOEXEC, "size=4k,mode=0755")
     for device in DEVICES:
         mount(f"/dev/{device}", _mirror(root, f"/dev/{device}", is_dir=False), None, MS_BIND)
+    # multiprocessing's locks and shared_memory live in /dev/shm: a private one, its size capped.
+    shm = f"size={plan['work_mb']}m,nr_inodes=4096,mode=0700,{owner}"
+    mount("tmpfs", _mirror(root, "/dev/shm"), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shm)
     proc = False
     if plan["proc"]:
         # Before the pivot: in a user namespace the kernel lets us mount a proc only while
