@@ -98,7 +98,8 @@ def grade_submission(
         def open_session():
             from .sandbox import SandboxSession
 
-            return SandboxSession(submission_dir, config.limits.sandbox_limits(), config.allowed_modules)
+            return SandboxSession(submission_dir, config.limits.sandbox_limits(), config.allowed_modules,
+                                  config.isolation.level)
 
         def run(policy: ExercisePolicy) -> tuple[ExerciseResult, dict]:
             exercise = REGISTRY[policy.exercise_id]
@@ -121,7 +122,7 @@ def grade_submission(
         seed=seed,
         seed_kind=seed_kind,
         exercises=[result for result, _ in outcomes],
-        environment={**environment, "isolation": isolation_report()},
+        environment={**environment, "isolation": isolation_report(config.isolation.level)},
         timings={key: round(value, 4) for key, value in timings.items()},
         grader_version=__version__,
         speed=speed,

@@ -388,7 +388,7 @@ class InProcessSession:
     Only for testing the engine's side of the input-mutation check in isolation.
     """
 
-    def __init__(self, submission_dir, limits, allowed_modules):
+    def __init__(self, submission_dir, limits, allowed_modules, level="auto"):
         pass
 
     def load(self, modules):
@@ -590,3 +590,24 @@ def test_a_forbidden_import_or_a_hang_costs_that_exercise_only(tmp_path):
     assert all(c.message.startswith("not run: an earlier case of this check did not finish in time") for c in forward[1:])
     assert relu.checks[1].points == relu.checks[1].points_possible  # relu_backward still works
     assert rot.points == rot.points_possible
+
+
+def test_a_mistake_that_cannot_happen_in_this_geometry_is_never_named():
+    """Gradient to every tied maximum and whole-window overwriting give the same answer where
+    windows do not overlap; only the first is possible there, and only it is named."""
+    exercise = REGISTRY["max_pool"]
+    prepared, _ = prepare(exercise, 2021)
+    ties = prepared.checks["backward_ties"]
+    check = ties.check
+    seen = set()
+    for index, case in enumerate(ties.cases):
+        delta, x, size, stride = case.args
+        outputs = dict((m.id, out) for m, out in mistake_outputs(exercise, prepared, check, index) if out is not None)
+        student = outputs["max_pool_all_ties"]
+        problems = compare(student, ties.expected[index], TOL)
+        found = diagnose(student, ties.expected[index], [p.leaf for p in problems], mistake_outputs(exercise, prepared, check, index), TOL)
+        assert found[0][1].id == "max_pool_all_ties"
+        seen.add(stride < size)
+        if stride >= size:
+            assert "max_pool_window_overwrite" not in outputs and "max_pool_overwrite" not in outputs
+    assert seen == {True, False}  # both geometries were tried

@@ -12,8 +12,11 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import json
+import os
 import secrets
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,11 +26,13 @@ from autograder.paths import REPO_ROOT
 from autograder.sandbox import Limits, SandboxSession, isolation_report
 from hostile import ATTACKS, CANARY_MARKER
 from hostile.traces import planted_files, wait_no_sandbox_processes
+from levels import level_params
 from submissions import build_submission
 
 LIMITS = Limits(call_seconds=1.5, memory_mb=512, output_kb=16, file_size_mb=8, open_files=64, processes=32)
 ALLOWED = ("numpy",)
 REPORT = isolation_report()
+NEIGHBOUR_RECORD = '{"points": 100.0, "student": "neighbour"}\n'
 RNG = np.random.default_rng(7)
 CALLS = {  # target -> honest arguments
     "conv1d_full": ([1.0, 2.0, 3.0], [0.0, 1.0, 0.5]),
@@ -56,16 +61,30 @@ def same_value(got, expected) -> bool:
 
 @pytest.fixture
 def canaries(tmp_path, monkeypatch):
-    """A fake hidden seed in the environment and canary files where a grader keeps its secrets."""
+    """A fake hidden seed where a grader's machine keeps its secrets, and a neighbour's record.
+
+    The seed is in this process's environment, and in the initial environment and command
+    line of a process of the grader's user (an instructor's shell, a batch worker: what
+    /proc/<pid>/environ shows); canary files lie in the repository, $HOME, /tmp and the
+    submissions' folder; a neighbour's record.json lies in a results folder beside it.
+    """
     value = f"{CANARY_MARKER}-{secrets.token_hex(8)}"
     monkeypatch.setenv("CONVLAB_SEED", value)
     monkeypatch.setenv("CONVLAB_CANARY", value)
     paths = [REPO_ROOT / f".{value}", Path.home() / f".{value}", Path("/tmp") / value, tmp_path / value]
     for path in paths:
         path.write_text(f"seed = {value}\n")
+    neighbour = tmp_path / "results" / "submissions" / "neighbour" / "record.json"
+    neighbour.parent.mkdir(parents=True)
+    neighbour.write_text(NEIGHBOUR_RECORD)
+    shell = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", f"--seed={value}"],
+                             env={**os.environ, "CONVLAB_SEED": value})
     yield value
+    shell.kill()
+    shell.wait()
     for path in paths:
         path.unlink()
+    assert neighbour.read_text() == NEIGHBOUR_RECORD, "a submission rewrote its neighbour's record"
 
 
 @pytest.fixture
@@ -77,8 +96,8 @@ def listener():
     server.close()
 
 
-def _requirements_met(attack) -> bool:
-    return all(name in REPORT["namespaces"] for name in attack.requires)
+def _requirements_met(attack, level: str = "auto") -> bool:
+    return all(name in isolation_report(level)["namespaces"] for name in attack.requires)
 
 
 def _check_outcome(attack, outcome) -> None:
@@ -96,13 +115,14 @@ def test_there_are_enough_attacks():
     assert len({attack.name for attack in ATTACKS}) == len(ATTACKS)
 
 
+@pytest.mark.parametrize("level", level_params())
 @pytest.mark.parametrize("attack", ATTACKS, ids=lambda attack: attack.name)
-def test_an_attack_costs_its_own_call_and_nothing_else(attack, tmp_path, canaries, listener):
-    if not _requirements_met(attack):
-        pytest.skip(f"needs {attack.requires}; this machine gives {REPORT['namespaces']}")
+def test_an_attack_costs_its_own_call_and_nothing_else(attack, level, tmp_path, canaries, listener):
+    if not _requirements_met(attack, level):
+        pytest.skip(f"needs {attack.requires}; level {level} gives {isolation_report(level)['namespaces']}")
     assert planted_files() == []
     submission = attack.build(tmp_path / "submission", {"__PORT__": str(listener.getsockname()[1])})
-    session = SandboxSession(submission, LIMITS, ALLOWED)
+    session = SandboxSession(submission, LIMITS, ALLOWED, level)
     try:
         outcome = session.call(attack.target, *CALLS[attack.target])
         _check_outcome(attack, outcome)
@@ -116,10 +136,9 @@ def test_an_attack_costs_its_own_call_and_nothing_else(attack, tmp_path, canarie
     assert planted_files(tmp_path, submission) == []
     assert canaries not in repr(outcome) + output
     assert len(output.encode()) <= LIMITS.output_kb * 1024 + 200
-    if "net" in REPORT["namespaces"]:
-        with pytest.raises(TimeoutError):
-            listener.accept()
-    with SandboxSession(submission, LIMITS, ALLOWED) as fresh:
+    with pytest.raises(TimeoutError):  # no connection, at any level (seccomp, Landlock, a network namespace)
+        listener.accept()
+    with SandboxSession(submission, LIMITS, ALLOWED, level) as fresh:
         honest = fresh.call("conv2d_forward", *CALLS["conv2d_forward"])
     assert honest.status == "ok" and same_value(honest.value, _expected("conv2d_forward"))
     assert wait_no_sandbox_processes(fresh.folder, fresh.uid) == []

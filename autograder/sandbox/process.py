@@ -23,6 +23,10 @@ CODE_DIR = str(Path(__file__).resolve().parent)  # holds the child package
 CHILD_PACKAGE = "child"
 BOOT = "import sys; sys.path.insert(0, {code_dir!r}); from " + CHILD_PACKAGE + ".bootstrap import main; main()"
 STARTUP_SECONDS = 30.0
+# A call may run past call_seconds of wall-clock time while the sandbox has used less than
+# call_seconds of CPU (a neighbour's load slowed it down), up to this many times call_seconds.
+WALL_FACTOR = 3.0
+CPU_POLL_SECONDS = 0.1
 STOP_GRACE_SECONDS = 2.0
 MAX_RESPONSE_BYTES = 64 << 20
 MAX_REQUEST_BYTES = 256 << 20
@@ -103,6 +107,7 @@ class ChildProcess:
         return self.hello
 
     def _receive_hello(self, deadline: float) -> dict:
+        deadline = _Deadline(time.monotonic(), deadline - time.monotonic())
         try:
             header, _ = wire.read_frame(lambda n: self._read_exactly(n, deadline), 0)
         except CallTimeout:
@@ -117,20 +122,38 @@ class ChildProcess:
 
     # ------------------------------------------------------------ exchange
 
-    def exchange(self, frame: bytes, deadline: float) -> tuple[dict, list[bytes]]:
-        """Send one request frame and read the response frame, both before deadline.
+    def exchange(self, frame: bytes, started: float, seconds: float, cpu_seconds=None) -> tuple[dict, list[bytes]]:
+        """Send one request frame and read the response frame, within the call's time.
 
-        Raises CallTimeout, ChildGone, or wire.WireError for a malformed response.
+        The call has `seconds` of CPU: it times out once `seconds` of wall-clock time have
+        passed and the sandbox has used `seconds` of CPU since it started (cpu_seconds() reads
+        it), or at WALL_FACTOR times `seconds` of wall-clock time whatever it used. So a
+        neighbour's load never turns an honest call into a timeout, and a sleeping one still
+        ends. Raises CallTimeout, ChildGone, or wire.WireError for a malformed response.
         """
+        deadline = _Deadline(started, seconds, cpu_seconds)
         self._write_all(frame, deadline)
         return wire.read_frame(lambda n: self._read_exactly(n, deadline), MAX_RESPONSE_BYTES)
 
-    def _write_all(self, data: bytes, deadline: float) -> None:
+    def cpu_seconds(self) -> float | None:
+        """CPU time of every process in the sandbox's session, from /proc (None once it is gone)."""
+        server = self._server_pid()
+        if server is None:
+            return None
+        return reaping.session_cpu_seconds(server)
+
+    def _server_pid(self) -> int | None:
+        if self._reaper is None:
+            return None
+        servers = reaping.children_of(self._reaper[0])
+        return servers[0] if servers else None
+
+    def _write_all(self, data: bytes, deadline) -> None:
         view = memoryview(data)
         poller = select.poll()
         poller.register(self._request, select.POLLOUT)
         while view:
-            remaining = deadline - time.monotonic()
+            remaining = deadline.remaining()
             if remaining <= 0:
                 raise CallTimeout
             events = poller.poll(remaining * 1000)
@@ -144,12 +167,12 @@ class ChildProcess:
                 except BrokenPipeError:
                     raise ChildGone from None
 
-    def _read_exactly(self, size: int, deadline: float) -> bytes:
+    def _read_exactly(self, size: int, deadline) -> bytes:
         chunks, remaining_bytes = [], size
         poller = select.poll()
         poller.register(self._response, select.POLLIN)
         while remaining_bytes:
-            remaining = deadline - time.monotonic()
+            remaining = deadline.remaining()
             if remaining <= 0:
                 raise CallTimeout
             if not poller.poll(remaining * 1000):
@@ -213,6 +236,28 @@ class ChildProcess:
         if self._drain is not None:
             self._drain.join(STOP_GRACE_SECONDS)
         self.popen = None
+
+
+class _Deadline:
+    """When a call is up: `seconds` of wall-clock time and of the sandbox's CPU time, or
+    WALL_FACTOR * seconds of wall-clock time whatever the CPU did (see exchange)."""
+
+    def __init__(self, started: float, seconds: float, cpu_seconds=None):
+        self.started, self.seconds, self.cpu_seconds = started, seconds, cpu_seconds
+        self.cpu_at_start = cpu_seconds() if cpu_seconds is not None else None
+
+    def remaining(self) -> float:
+        """Seconds to wait before asking again (<= 0: the time is up)."""
+        now = time.monotonic()
+        wall = self.started + self.seconds - now
+        if wall > 0 or self.cpu_at_start is None:
+            return wall
+        if now >= self.started + WALL_FACTOR * self.seconds:
+            return 0.0
+        used = self.cpu_seconds()
+        if used is None or used - self.cpu_at_start >= self.seconds:
+            return 0.0
+        return CPU_POLL_SECONDS
 
 
 def _signal(pid: int, signum: int) -> None:

@@ -93,6 +93,23 @@ def start_time(pid: int) -> str:
     return "" if fields[0] == b"Z" else fields[19].decode()
 
 
+def session_cpu_seconds(session_id: int) -> float:
+    """CPU time (user + system, with reaped children) of every process in session `session_id`."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[3]) == session_id:  # field 6, the session id; utime is field 14
+            total += sum(int(value) for value in fields[11:15])
+    return total / ticks
+
+
 def children_of(pid: int) -> list[int]:
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as children:

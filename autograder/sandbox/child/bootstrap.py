@@ -24,7 +24,7 @@ import signal
 import sys
 import traceback
 
-from . import confine, namespaces, server, wire
+from . import confine, lockdown, namespaces, server, shm_shim, wire
 from .guard import ImportGuard
 
 EXIT_SETUP_FAILED = 70
@@ -36,8 +36,9 @@ MAX_FATAL_CHARS = 500
 def main() -> None:
     plan = json.loads(sys.argv[1])
     channel = server.Channel(plan["request_fd"], plan["response_fd"], plan["max_request_bytes"])
-    report: dict = {"namespaces": []}
+    report: dict = {"namespaces": [], "resources": plan["resources"]["by"]}
     try:
+        join_cgroup(plan["cgroup_procs"])
         enter_namespaces(plan, report, KEEPER_NAMESPACES)
     except Exception as error:
         fail(channel, "entering namespaces", error)
@@ -84,6 +85,13 @@ def fail(channel: server.Channel, stage: str, error: Exception) -> None:
 KEEPER_NAMESPACES = ("pid",)
 REAPER_NAMESPACES = ("mount", "net", "ipc", "uts")
 NAMESPACE_ORDER = ("user", "mount", "pid", "net", "ipc", "uts")
+
+
+def join_cgroup(procs_files: list[str]) -> None:
+    """Move this process (the keeper, before it starts anything) into the session's cgroup."""
+    for path in procs_files:
+        with open(path, "w") as procs:
+            procs.write(str(os.getpid()))
 
 
 def enter_namespaces(plan: dict, report: dict, names: tuple[str, ...]) -> None:
@@ -236,14 +244,23 @@ def become_server(plan: dict, report: dict) -> ImportGuard:
         report["uid"] = confine.drop_to_uid(plan["drop_uid"])
     else:
         report["uid"] = f"not dropped ({plan['why_not_dropped']})"
-    if "user" in report["namespaces"] or plan["drop_uid"] is not None:
+    if "user" in report["namespaces"] or plan["drop_uid"] is not None or os.geteuid() == 0:
         report["capabilities"] = confine.drop_capabilities(namespaces.libc)
     else:
-        report["capabilities"] = "those of the grader's user"
+        report["capabilities"] = "none (the grader's user has none)"
     os.chdir(paths["work"])
     _close_fds_except({0, 1, 2, plan["request_fd"], plan["response_fd"]})
-    report["rlimits"] = confine.set_rlimits(plan["limits"], confine.tasks_of_uid(os.getuid()))
-    report["network"] = "none (own network namespace)" if "net" in report["namespaces"] else "host network"
+    report["rlimits"] = confine.set_rlimits(plan["limits"], plan["resources"], confine.tasks_of_uid(os.getuid()))
+    report["lockdown"] = lock_down(plan["lockdown"]["mount" if "mount" in report["namespaces"] else "host"])
+    if "net" in report["namespaces"]:
+        report["network"] = "none (own network namespace)"
+    elif "tcp" in report["lockdown"].get("landlock", {}).get("covers", ()):
+        report["network"] = "no TCP, no sockets but AF_UNIX (Landlock, seccomp)"
+    else:
+        report["network"] = "host network"
+    if "mount" not in report["namespaces"]:  # no private /dev/shm: multiprocessing keeps its objects in work/
+        shm_shim.install(paths["work"], paths["site"])
+        report["multiprocessing"] = "semaphores and shared memory in the work folder"
     sys.path.remove(plan["code_dir"])
     sys.path.extend([paths["site"], paths["work"]])
     import numpy  # noqa: F401  (before the guard and before any student code)
@@ -252,6 +269,21 @@ def become_server(plan: dict, report: dict) -> ImportGuard:
     guard.install()
     plan["submission_dir"] = paths["submission"]
     return guard
+
+
+def lock_down(rules: dict) -> dict:
+    """Landlock (what may be read and written) then seccomp; what each did, or why it could not."""
+    done = {}
+    try:
+        done["landlock"] = lockdown.apply_landlock(rules["read"] + [f"/proc/{os.getpid()}"], rules["write"],
+                                                   rules.get("list", []))
+    except OSError as error:
+        done["landlock"] = f"not applied: {error}"
+    try:
+        done["seccomp"] = lockdown.apply_seccomp()
+    except OSError as error:
+        done["seccomp"] = f"not applied: {error}"
+    return done
 
 
 def _close_fds_except(keep: set[int]) -> None:

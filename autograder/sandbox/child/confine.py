@@ -43,16 +43,20 @@ def drop_capabilities(libc: ctypes.CDLL) -> str:
     return "none"
 
 
-def set_rlimits(limits: dict, processes_already_running: int) -> dict:
-    """Apply grading.toml's [limits] as hard rlimits; return what was set, for the isolation report."""
+def set_rlimits(limits: dict, resources: dict, processes_already_running: int) -> dict:
+    """Apply grading.toml's [limits] as hard rlimits; return what was set, for the isolation report.
+
+    resources: the address space of each process and the number of processes (host.resource_plan):
+    with a cgroup bounding the whole sandbox, memory_mb each; without one, a share of it.
+    """
     call_cpu = math.ceil(limits["call_seconds"]) + 1
     values = {
-        "RLIMIT_AS": limits["memory_mb"] * MB,
+        "RLIMIT_AS": resources["address_space_mb"] * MB,
         "RLIMIT_CPU": call_cpu * SESSION_CPU_CALLS,
         "RLIMIT_FSIZE": limits["file_size_mb"] * MB,
         "RLIMIT_NOFILE": limits["open_files"],
         # Counted per real uid: the processes this uid already runs are not the student's.
-        "RLIMIT_NPROC": limits["processes"] + processes_already_running,
+        "RLIMIT_NPROC": resources["processes"] + processes_already_running,
         "RLIMIT_CORE": 0,
     }
     applied = {}
