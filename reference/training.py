@@ -7,4 +7,6 @@ takes the reference's loss. `convlab release` leaves assignments/training.py alo
 from pathlib import Path
 
 _PROVIDED = Path(__file__).resolve().parent.parent / "assignments" / "training.py"
+if _PROVIDED == Path(__file__).resolve():
+    raise ImportError("this is reference/training.py copied as assignments/training.py: copy assignments/training.py instead")
 exec(compile(_PROVIDED.read_text(encoding="utf-8"), str(_PROVIDED), "exec"))  # noqa: S102 - the course's own file
