@@ -12,7 +12,7 @@ import io
 from pathlib import Path
 
 from ..report.atomic import write_text_atomic
-from .store import CSV_FILE
+from .store import CSV_FILE, SKIPPED_FILE
 
 FIXED_COLUMNS = ("submission", "student", "status", "points", "points_possible")
 SPEED_KEYS = ("conv2d_forward", "lenet_step")
@@ -67,3 +67,13 @@ def grades_csv(records: list[dict]) -> str:
 
 def write_grades_csv(results: Path, records: list[dict]) -> Path:
     return write_text_atomic(Path(results) / CSV_FILE, grades_csv(records))
+
+
+def write_skipped_csv(results: Path, skipped: list[tuple[str, str]]) -> Path:
+    """skipped.csv: the entries of SUBMISSIONS that are not submissions (entry, reason); header only when none."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["entry", "reason"])
+    for name, reason in skipped:
+        writer.writerow([_safe_text(name), reason])
+    return write_text_atomic(Path(results) / SKIPPED_FILE, buffer.getvalue())

@@ -2,6 +2,7 @@
 
     RESULTS/batch.json                  what the finished run covered: fingerprints, shard, submission keys
     RESULTS/grades.csv                  one row per submission of the run
+    RESULTS/skipped.csv                 the entries that are not submissions, and why
     RESULTS/submissions/<key>/results.json   Gradescope's results.json
     RESULTS/submissions/<key>/summary.json   the scoreboard summary (no messages, no hidden seed)
     RESULTS/submissions/<key>/record.json    the batch's own record: fingerprints, points, notes
@@ -26,6 +27,7 @@ MANIFEST_FORMAT = "convlab-batch/1"
 SUBMISSIONS_FOLDER = "submissions"
 MANIFEST_FILE = "batch.json"
 CSV_FILE = "grades.csv"
+SKIPPED_FILE = "skipped.csv"
 RECORD_FILE = "record.json"
 RESULTS_FILE = "results.json"
 SUMMARY_FILE = "summary.json"
@@ -53,6 +55,15 @@ class RunFingerprint:
             "config_fingerprint": self.config_sha,
             "lang": self.lang,
         }
+
+
+SHORT_FINGERPRINT = 19  # "scrypt:" and 12 hex digits: enough to tell runs apart in a message
+
+
+def short_fingerprint(value) -> str:
+    """A fingerprint cut for messages ("scrypt:0123456789ab...")."""
+    text = str(value)
+    return text[:SHORT_FINGERPRINT] + "..." if len(text) > SHORT_FINGERPRINT else text
 
 
 def submission_folder(results: Path, key: str) -> Path:
