@@ -353,6 +353,6 @@ def test_demo_prints_every_table_the_summary_and_the_scoreboard(tmp_path):
     again = run_convlab("demo", "--out", str(out))
     assert again.returncode == 0, again.stderr
     assert "0 kept from before" in again.stderr
-    # Every bundled submission chose its name: no random one was drawn, no private map written.
-    assert not (out / "pseudonyms.json").exists()
+    # Every bundled submission chose its name: the private map (kept for the next publication) drew none.
+    assert json.loads((out / "pseudonyms.json").read_text())["pseudonyms"] == {}
     assert all(name not in (site / "index.html").read_text(encoding="utf-8") for name in SAMPLES)

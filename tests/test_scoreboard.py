@@ -222,6 +222,37 @@ def test_the_map_must_stay_out_of_the_site(results, tmp_path):
     assert missing.returncode == 2 and "holds no batch.json" in missing.stderr
 
 
+def test_a_lost_or_other_map_cannot_publish_over_the_last_publication(built, results, tmp_path):
+    site, private, _ = built
+    published = json.loads((site / "scoreboard.json").read_text())
+    assert published["pseudonym_map"] == json.loads(private.read_text())["id"]
+    before = (site / "index.html").read_bytes()
+    private.rename(tmp_path / "kept.json")  # the map is lost (an evicted cache, say)
+    lost = run_scoreboard(results, "--out", site, "--pseudonyms", private)
+    assert lost.returncode == 2
+    assert f"was published with a pseudonym map ({published['pseudonym_map']}), but {private} does not exist" in lost.stderr
+    assert (site / "index.html").read_bytes() == before and not private.exists()
+    # The last publication may live elsewhere (CI fetches it from the published site).
+    elsewhere = run_scoreboard(results, "--out", tmp_path / "fresh", "--pseudonyms", private, "--published", site / "scoreboard.json")
+    assert elsewhere.returncode == 2 and "does not exist" in elsewhere.stderr
+    other = run_scoreboard(results, "--out", site, "--pseudonyms", tmp_path / "other.json", "--published", site)
+    assert other.returncode == 2  # a new, empty map is not the one the site was published with
+    (tmp_path / "kept.json").rename(private)
+    again = run_scoreboard(results, "--out", site, "--pseudonyms", private)
+    assert again.returncode == 0, again.stderr
+    assert [r["pseudonym"] for r in site_rows(site)] == [r["pseudonym"] for r in json.loads((site / "scoreboard.json").read_text())["rows"]]
+    private.unlink()
+    on_purpose = run_scoreboard(results, "--out", site, "--pseudonyms", private, "--new-pseudonyms")
+    assert on_purpose.returncode == 0, on_purpose.stderr
+    assert json.loads((site / "scoreboard.json").read_text())["pseudonym_map"] == json.loads(private.read_text())["id"] != published["pseudonym_map"]
+
+
+def test_nothing_published_yet_needs_no_map(results, tmp_path):
+    process = run_scoreboard(results, "--out", tmp_path / "site", "--pseudonyms", tmp_path / "map.json", "--published", tmp_path / "never" / "scoreboard.json")
+    assert process.returncode == 0, process.stderr
+    assert json.loads((tmp_path / "map.json").read_text())["format"] == "convlab-pseudonyms/1"
+
+
 # --- the page in a real browser -------------------------------------------------------------------------
 
 

@@ -34,6 +34,7 @@ class SiteOptions:
     pick: str
     show_speed: bool
     bins: int
+    map_id: str = ""  # the pseudonym map's id: the next publication must use the same map
 
 
 def _template(name: str) -> str:
@@ -158,6 +159,7 @@ def scoreboard_json(board: Board, rows: list[Row], options: SiteOptions, generat
         "title": options.title,
         "generated_at": generated,
         "pick": options.pick,
+        "pseudonym_map": options.map_id,
         "exercises": [{"id": e.id, "title": e.title, "points_possible": e.points_possible} for e in board.exercises],
         "rows": [
             {"rank": r.rank, "pseudonym": r.pseudonym, "points": r.points, "points_possible": r.points_possible, "exercises": r.exercises, "speed": r.speed}
