@@ -338,7 +338,7 @@ def test_progress_lines_and_eta():
 
 def test_csv_guards_against_formulas():
     text = grades_csv([{"submission": "=HYPERLINK(1)", "student": "+x", "status": "graded", "points": 1.5, "points_possible": 3, "exercises": [{"id": "relu", "points": 1.5}], "notes": ["-a"]}])
-    assert text.splitlines() == ["submission,student,status,points,points_possible,relu,speed_conv2d_forward,speed_lenet_step,notes", "'=HYPERLINK(1),'+x,graded,1.5,3,1.5,,,'-a"]
+    assert text.splitlines() == ["submission,student,status,points,points_possible,relu,speed_conv2d_forward,speed_conv2d_forward_uncertainty,speed_lenet_step,speed_lenet_step_uncertainty,notes", "'=HYPERLINK(1),'+x,graded,1.5,3,1.5,,,,,'-a"]
 
 
 # --- a real course, graded by the real engine (slow) ----------------------------------------------------------------

@@ -1,7 +1,8 @@
 """grades.csv: one row per submission, one column per exercise, for the instructor's spreadsheet.
 
 Columns: submission, student, status, points, points_possible, one column per exercise
-(in grading order), the two speed ratios when the engine measured them, and notes.
+(in grading order), the two speed ratios and their relative uncertainties (when the batch
+measured them: `convlab batch --speed`), and notes.
 A cell that a spreadsheet would read as a formula (=, +, -, @ first) is prefixed with
 an apostrophe: names come from students.
 """
@@ -43,7 +44,8 @@ def grades_csv(records: list[dict]) -> str:
     exercises = exercise_columns(records)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*FIXED_COLUMNS, *exercises, *(f"speed_{key}" for key in SPEED_KEYS), "notes"])
+    speed_columns = [column for key in SPEED_KEYS for column in (f"speed_{key}", f"speed_{key}_uncertainty")]
+    writer.writerow([*FIXED_COLUMNS, *exercises, *speed_columns, "notes"])
     for record in records:
         points = {e["id"]: e["points"] for e in record.get("exercises") or []}
         speed = record.get("speed") or {}
@@ -58,7 +60,7 @@ def grades_csv(records: list[dict]) -> str:
                 _number(record.get("points")),
                 _number(record.get("points_possible")),
                 *(_number(points.get(exercise)) for exercise in exercises),
-                *(_number(speed.get(key)) for key in SPEED_KEYS),
+                *(_number((speed.get(key) or {}).get(part)) for key in SPEED_KEYS for part in ("ratio", "uncertainty")),
                 _safe_text(" | ".join(notes)),
             ]
         )

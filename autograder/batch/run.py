@@ -69,6 +69,8 @@ class BatchOptions:
     force: bool = False
     # What the Dask client presents to a tls:// scheduler (distributed.Security), if anything.
     dask_security: object = None
+    # Time conv2d_forward and a LeNet step against the reference (grades.csv only; about 3 s each).
+    measure_speed: bool = False
 
 
 @dataclass
@@ -242,6 +244,7 @@ def _task(submission: Submission, intake: Intake, options: BatchOptions) -> Grad
         config=options.config,
         config_sha=options.config_sha,
         exercise_threads=options.exercise_threads,
+        measure_speed=options.measure_speed,
     )
 
 
@@ -301,19 +304,20 @@ def _with_notes(output: str, notes: list[str]) -> str:
 
 
 def speed_ratios(result) -> dict | None:
-    """The student's time over the reference's, measured in the same grading run, per speed key.
+    """{key: {"ratio", "uncertainty"}}: the student's time over the reference's, same grading run.
 
-    Read from `result.speed` (a dict), or from `result.timings["speed"]`; None when the
-    engine measured neither. Values that are not finite positive numbers are dropped.
+    Read from `result.speed` (autograder/speed.py: {"ratio", "uncertainty", "rounds"} per key);
+    None when the engine measured nothing. Values that are not finite positive numbers are dropped.
     """
     found = getattr(result, "speed", None)
-    if not isinstance(found, dict):
-        found = (result.timings or {}).get("speed")
     if not isinstance(found, dict):
         return None
     ratios = {}
     for key in SPEED_KEYS:
         value = found.get(key)
-        if isinstance(value, (int, float)) and math.isfinite(value) and value > 0:
-            ratios[key] = round(float(value), 4)
+        if not isinstance(value, dict):
+            continue
+        ratio, uncertainty = value.get("ratio"), value.get("uncertainty")
+        if all(isinstance(v, (int, float)) and math.isfinite(v) for v in (ratio, uncertainty)) and ratio > 0 and uncertainty >= 0:
+            ratios[key] = {"ratio": round(float(ratio), 4), "uncertainty": round(float(uncertainty), 4)}
     return ratios or None

@@ -42,6 +42,7 @@ def batch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--assignment", metavar="NAME", help="with nbgrader's layout: the assignment folder to grade (needed when there are several)")
     parser.add_argument("--config", metavar="FILE", type=Path, help="grading policy to use (default: the repository's grading.toml)")
     parser.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the messages (default: en)")
+    parser.add_argument("--speed", action="store_true", help="also time conv2d_forward and a LeNet step against the reference, for grades.csv (about 3 s per submission)")
     parser.add_argument("--force", action="store_true", help="RESULTS holds another seed's or grading policy's results: move them aside (RESULTS.replaced-<time>) and start over")
     parser.add_argument("--dask-tls", metavar="DIR", type=Path, help="with a tls:// scheduler: the folder holding ca.pem, client.pem and client-key.pem (see docs/batch.md)")
 
@@ -83,6 +84,7 @@ def _batch(args: argparse.Namespace) -> int:
         dask=args.dask,
         assignment=args.assignment,
         force=args.force,
+        measure_speed=args.speed,
         dask_security=dask_security(args.dask, args.dask_tls, seed_kind),
     )
     try:

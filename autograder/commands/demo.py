@@ -28,7 +28,7 @@ DEFAULT_OUT = REPO_ROOT / "out" / "demo"
 # student id, so not the folder's name).
 CHOSEN_NAMES = {"reference": "Reference solution", "assignments": "Untouched stubs"}
 # The scoreboard's columns the terminal shows (scoreboard.csv has one per exercise too).
-TERMINAL_COLUMNS = {"rank": "rank", "pseudonym": "name", "points": "total", "speed_conv2d_forward": "conv speed", "speed_lenet_step": "LeNet step speed"}
+TERMINAL_COLUMNS = {"rank": "rank", "pseudonym": "name", "points": "total"}
 JUNK = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".hypothesis", "*.pyc")
 # Written into OUT by the demo: only a folder holding it is ever emptied by a later run.
 MARKER = ".convlab-demo"
@@ -134,7 +134,7 @@ def _publish(results: Path, out: Path) -> Path:
 
 
 def render_scoreboard(site: Path) -> str:
-    """The site's scoreboard.csv as an aligned text table: rank, name, total and the speed ratios."""
+    """The site's scoreboard.csv as an aligned text table: rank, name, total."""
     with open(site / "scoreboard.csv", newline="", encoding="utf-8") as handle:
         table = list(csv.DictReader(handle))
     rows = [list(TERMINAL_COLUMNS.values())] + [[row.get(column) or "" for column in TERMINAL_COLUMNS] for row in table]
@@ -164,8 +164,6 @@ def _demo(args: argparse.Namespace) -> int:
     print()
     print(f"Scoreboard ({site / 'index.html'}):")
     print(render_scoreboard(site))
-    print()
-    print("speed: the submission's time over the reference's, measured in the same run (below 1: faster)")
     return EXIT_OK
 
 

@@ -59,6 +59,6 @@ def build_scoreboard(
         row.pseudonym = shown[row.student]
     rows = rank_rows(rows)
     mapping.save()  # first: the site never shows a random name the map has not kept
-    options = SiteOptions(title=settings.title, pick=settings.pick, show_speed=settings.show_speed, bins=settings.histogram_bins, map_id=mapping.id)
+    options = SiteOptions(title=settings.title, pick=settings.pick, bins=settings.histogram_bins, map_id=mapping.id)
     files = write_site(board, rows, out, options)
     return BuildSummary(len(rows), len(opted_out), refused, len(mapping.pseudonyms) - before, files)
