@@ -22,6 +22,7 @@ from pathlib import Path
 from .discover import Submission, discover
 from .executors import run_in_pool, run_on_dask
 from .export import write_grades_csv, write_skipped_csv
+from .failures import failure_summary
 from .fingerprint import grader_version, seed_fingerprint
 from .intake import Intake, read_submission
 from .progress import Progress, format_duration
@@ -254,6 +255,7 @@ def store_outcome(results: Path, submission: Submission, intake: Intake, content
     from ..report.summary import summary
 
     notes = [intake.refusal] if intake.refusal else list(intake.notes)
+    code = student_code(intake.files)
     record = {
         "key": submission.key,
         "submission": submission.name,
@@ -288,14 +290,25 @@ def store_outcome(results: Path, submission: Submission, intake: Intake, content
         points=result.points,
         points_possible=result.points_possible,
         exercises=[
-            {"id": e.exercise_id, "title": e.title, "points": e.points, "points_possible": e.points_possible, "ran": e.error is None}
+            {
+                "id": e.exercise_id, "title": e.title, "points": e.points, "points_possible": e.points_possible, "ran": e.error is None,
+                **({} if intake.refusal else failure_summary(e, lang)),
+            }
             for e in result.exercises
         ],
+        code=sorted(code),
         speed=None if intake.refusal else speed_ratios(result),
         result_grader_version=result.grader_version,
     )
-    write_submission(results, submission.key, gradescope, summary_data, record)
+    write_submission(results, submission.key, gradescope, summary_data, record, code)
     return status
+
+
+def student_code(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The student modules among the files graded (what `convlab similarity` compares)."""
+    from ..paths import STUDENT_MODULES
+
+    return {f"{module}.py": files[f"{module}.py"] for module in STUDENT_MODULES if f"{module}.py" in files}
 
 
 def _with_notes(output: str, notes: list[str]) -> str:

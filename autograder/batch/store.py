@@ -5,7 +5,8 @@
     RESULTS/skipped.csv                 the entries that are not submissions, and why
     RESULTS/submissions/<key>/results.json   Gradescope's results.json
     RESULTS/submissions/<key>/summary.json   the scoreboard summary (no messages, no hidden seed)
-    RESULTS/submissions/<key>/record.json    the batch's own record: fingerprints, points, notes
+    RESULTS/submissions/<key>/record.json    the batch's own record: fingerprints, points, notes, failures
+    RESULTS/submissions/<key>/code/*.py      the student modules graded (for `convlab similarity`)
 
 Every file is replaced atomically (report.atomic), and record.json is written last:
 a record that matches the run therefore always stands next to complete result files,
@@ -20,7 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..report.atomic import write_json_atomic
+from ..report.atomic import write_bytes_atomic, write_json_atomic
 
 RECORD_FORMAT = "convlab-batch-record/1"
 MANIFEST_FORMAT = "convlab-batch/1"
@@ -31,6 +32,7 @@ SKIPPED_FILE = "skipped.csv"
 RECORD_FILE = "record.json"
 RESULTS_FILE = "results.json"
 SUMMARY_FILE = "summary.json"
+CODE_FOLDER = "code"
 # report.atomic names its temporary files ".<name>.<random>.tmp" next to the destination.
 TEMPORARY_FILE = re.compile(r"^\..+\.tmp$")
 
@@ -96,15 +98,19 @@ def is_current(record: dict | None, content_sha: str, run: RunFingerprint, resul
     if any(record.get(name) != value for name, value in run.as_dict().items()):
         return False
     folder = submission_folder(results, record["key"])
-    return all((folder / name).is_file() for name in (RESULTS_FILE, SUMMARY_FILE))
+    code = [f"{CODE_FOLDER}/{name}" for name in record.get("code", [])]
+    return all((folder / name).is_file() for name in (RESULTS_FILE, SUMMARY_FILE, *code))
 
 
-def write_submission(results: Path, key: str, gradescope: dict | None, summary: dict | None, record: dict) -> None:
+def write_submission(results: Path, key: str, gradescope: dict | None, summary: dict | None, record: dict, code: dict[str, bytes] | None = None) -> None:
     """Write one submission's files, record.json last (see the module docstring).
 
     gradescope and summary are None for a grader error: older result files are then removed.
+    code: the student modules (file name -> bytes) to keep beside the record.
     """
     folder = submission_folder(results, key)
+    for name, data in (code or {}).items():
+        write_bytes_atomic(folder / CODE_FOLDER / name, data)
     for name, data in ((RESULTS_FILE, gradescope), (SUMMARY_FILE, summary)):
         if data is not None:
             write_json_atomic(folder / name, data)

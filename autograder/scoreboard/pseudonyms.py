@@ -33,6 +33,7 @@ from pathlib import Path
 from ..report.atomic import write_json_atomic
 
 MAP_FORMAT = "convlab-pseudonyms/1"
+INSTRUCTOR_REPORT_MARKER = ".convlab-instructor-report"  # instructor/page.py writes it into every report folder
 MAP_ID_BYTES = 8
 PRIVATE_MODE = 0o600
 CHOSEN_NAME = re.compile(r"[^\W_][\w .-]{1,23}")
@@ -157,9 +158,12 @@ def assign(choices: dict[str, str | None], mapping: PseudonymMap) -> tuple[dict[
 
 
 def check_private(map_path: Path, site: Path) -> None:
-    """Refuse a pseudonym map that would be published with the site."""
+    """Refuse a pseudonym map that would be published with the site, or a site folder holding an instructor report."""
     if Path(map_path).resolve().is_relative_to(Path(site).resolve()):
         raise PseudonymError(f"the pseudonym map {map_path} lies inside the site folder {site}: keep it private, outside the site")
+    site = Path(site)
+    if site.is_dir() and any(site.rglob(INSTRUCTOR_REPORT_MARKER)):
+        raise PseudonymError(f"{site} holds an instructor report (similarity or misconceptions): never publish it; build the site elsewhere")
 
 
 def check_continuity(mapping: PseudonymMap, published: dict | None, published_where: str, new_pseudonyms: bool) -> None:
