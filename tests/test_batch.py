@@ -32,7 +32,7 @@ from autograder.batch.intake import MAX_TOTAL_BYTES, read_submission
 from autograder.batch.progress import Progress, format_duration
 from autograder.batch.shard import Shard, parse_shard
 from autograder.batch.store import RunFingerprint, is_current, sweep_temporary_files
-from autograder.paths import REFERENCE_DIR, REPO_ROOT
+from autograder.paths import REFERENCE_DIR, REPO_ROOT, STUDENT_MODULES
 from submissions import build_submission
 
 SEED = "424242"
@@ -423,7 +423,7 @@ def test_batch_grades_every_student(graded, reference_result):
 
 
 @pytest.mark.slow
-def test_batch_writes_gradescope_and_summary_files(graded, reference_result):
+def test_batch_writes_gradescope_and_summary_files(course, graded, reference_result):
     from autograder.report.gradescope import gradescope_results
 
     results, _ = graded
@@ -439,6 +439,13 @@ def test_batch_writes_gradescope_and_summary_files(graded, reference_result):
     direct = gradescope_results(reference_result)
     strip = lambda d: {k: v for k, v in d.items() if k not in ("execution_time", "output")}  # noqa: E731
     assert strip(alice) == strip(direct)  # graded exactly as `convlab grade` grades the same files
+    # What the instructor reports read: the code graded, and each exercise's failures by named mistake.
+    bob = json.loads((results / "submissions" / "bob" / "record.json").read_text())
+    assert bob["code"] == sorted(f"{module}.py" for module in STUDENT_MODULES)
+    assert (results / "submissions" / "bob" / "code" / "pooling.py").read_bytes() == (course.parent / "bob-src" / "bob" / "pooling.py").read_bytes()
+    avg = next(e for e in bob["exercises"] if e["id"] == "avg_pool")
+    assert avg["failed"] > 0 and avg["not_implemented"] == 0 and avg["diagnoses"] == {"avg_pool_no_divide": avg["failed"]}
+    assert "avg_pool_no_divide" in avg["examples"] and all(e["failed"] == 0 for e in bob["exercises"] if e["id"] != "avg_pool")
     slip = json.loads((results / "submissions" / "slip" / "results.json").read_text())
     assert slip["output"].startswith("About your upload:\n- the zip holds the entry '../../escape.py'")
     assert all(test["score"] == 0 for test in slip["tests"])

@@ -128,6 +128,15 @@ def read_manifest(results: Path) -> dict | None:
     return manifest if manifest and manifest.get("format") == MANIFEST_FORMAT else None
 
 
+def scored_records(results: Path) -> list[dict] | None:
+    """The records with a score (graded or refused) of the submissions batch.json lists; None without batch.json."""
+    manifest = read_manifest(results)
+    if manifest is None:
+        return None
+    records = (read_record(results, entry["key"]) for entry in manifest.get("submissions", []))
+    return [r for r in records if r is not None and r.get("status") != FAILED and r.get("points") is not None]
+
+
 def sweep_temporary_files(results: Path) -> int:
     """Remove the temporary files an interrupted run left in RESULTS; return how many."""
     removed = 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..batch.store import CODE_FOLDER, FAILED, read_manifest, read_record, submission_folder
+from ..batch.store import CODE_FOLDER, scored_records, submission_folder
 
 
 class ReportError(Exception):
@@ -38,13 +38,10 @@ def load_graded(results_folders: list[Path]) -> list[Graded]:
     """Every graded (or refused) submission of the folders; grader errors have no result and are left out."""
     found = []
     for folder in results_folders:
-        manifest = read_manifest(folder)
-        if manifest is None:
+        records = scored_records(folder)
+        if records is None:
             raise ReportError(f"{folder} holds no batch.json: pass a RESULTS folder written by `convlab batch` or `convlab merge`")
-        for entry in manifest.get("submissions", []):
-            record = read_record(folder, entry["key"])
-            if record is not None and record.get("status") != FAILED and record.get("points") is not None:
-                found.append(Graded(record, submission_folder(folder, entry["key"])))
+        found += [Graded(record, submission_folder(folder, record["key"])) for record in records]
     return found
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..batch.store import FAILED, read_manifest, read_record
+from ..batch.store import scored_records
 
 
 class CollectError(Exception):
@@ -46,13 +46,10 @@ class Board:
 def load_records(results_folders: list[Path]) -> list[dict]:
     records = []
     for folder in results_folders:
-        manifest = read_manifest(folder)
-        if manifest is None:
+        found = scored_records(folder)
+        if found is None:
             raise CollectError(f"{folder} holds no batch.json: pass a RESULTS folder written by `convlab batch` or `convlab merge`")
-        for entry in manifest.get("submissions", []):
-            record = read_record(folder, entry["key"])
-            if record is not None and record.get("status") != FAILED and record.get("points") is not None:
-                records.append(record)
+        records += found
     return records
 
 
