@@ -59,12 +59,20 @@ def pseudonyms_for(graded: list[Graded], map_path: Path) -> dict[str, str]:
     return shown
 
 
-def views(graded: list[Graded], names: dict[str, str]) -> list[ExerciseView]:
+def exercise_title(exercise: dict, lang: str) -> str:
+    """The exercise's title in the report's language (the catalog's), else the one recorded."""
+    try:
+        return catalog(lang).text(f"exercise.{exercise['id']}")
+    except (KeyError, IndexError, ValueError):
+        return exercise.get("title") or exercise["id"]
+
+
+def views(graded: list[Graded], names: dict[str, str], lang: str = "en") -> list[ExerciseView]:
     found: dict[str, ExerciseView] = {}
     for item in graded:
         pseudonym = names[item.student]
         for exercise in item.record.get("exercises") or []:
-            view = found.setdefault(exercise["id"], ExerciseView(exercise["id"], exercise.get("title") or exercise["id"]))
+            view = found.setdefault(exercise["id"], ExerciseView(exercise["id"], exercise_title(exercise, lang)))
             diagnoses = exercise.get("diagnoses") or {}
             view.not_written += exercise.get("not_implemented", 0)
             failed = exercise.get("failed", 0) - exercise.get("not_implemented", 0)
@@ -165,7 +173,7 @@ def write_misconceptions_report(results: list[Path], out: Path, map_path: Path, 
     if not graded:
         raise ReportError(f"no graded submission in {', '.join(map(str, results))}")
     names = pseudonyms_for(graded, map_path)
-    exercise_views = views(graded, names)
+    exercise_views = views(graded, names, lang)
     out.mkdir(parents=True, exist_ok=True)
     mark_report(out)
     write_text_atomic(out / "misconceptions.csv", misconceptions_csv(exercise_views))

@@ -18,7 +18,7 @@ from .records import ReportError
 SITE_MARKER = "scoreboard.json"
 
 STYLE = """
-body { font-family: system-ui, sans-serif; color: #1f2933; margin: 0 auto; max-width: 1240px; padding: 20px 24px 40px; line-height: 1.45; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif; color: #1f2933; margin: 0 auto; max-width: 1240px; padding: 20px 24px 40px; line-height: 1.45; }
 .private { background: #a23b2a; color: #fff; padding: 8px 12px; border-radius: 6px; font-weight: 600; }
 table { border-collapse: collapse; font-size: 0.9rem; }
 th, td { padding: 5px 9px; border-bottom: 1px solid #d9e2ec; text-align: left; vertical-align: top; }
