@@ -31,6 +31,7 @@ from .store import (
     FAILED,
     GRADED,
     REFUSED,
+    SUBMISSIONS_FOLDER,
     RunFingerprint,
     is_current,
     read_manifest,
@@ -195,9 +196,11 @@ def _claim(results: Path, run: RunFingerprint, force: bool) -> Path | None:
     """Make sure RESULTS may take this run's records; with force, set another run's aside (returns where)."""
     manifest = read_manifest(results) if results.is_dir() else None
     if manifest is None:
-        if results.is_dir() and any(results.iterdir()) and not force and (results / "submissions").exists():
+        if not (results / SUBMISSIONS_FOLDER).exists():
+            return None  # a new or empty folder
+        if not force:
             raise BatchRefused(f"{results} holds results without a batch.json: pass a new folder, or --force to set them aside")
-        return None
+        return _set_aside(results)
     clashes = []
     if manifest.get("seed_fingerprint") != run.seed_sha:
         clashes.append(
@@ -217,6 +220,11 @@ def _claim(results: Path, run: RunFingerprint, force: bool) -> Path | None:
             "A results folder keeps one seed and one grading policy: write to a new folder, "
             "or pass --force to move these results aside and start over."
         )
+    return _set_aside(results)
+
+
+def _set_aside(results: Path) -> Path:
+    """Rename RESULTS to RESULTS.replaced-<UTC time> beside it; return the new name."""
     aside = results.with_name(f"{results.name}.replaced-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}")
     results.rename(aside)
     return aside
