@@ -34,8 +34,16 @@ def test_agreement_uses_the_graders_tolerance():
     assert agrees({"w": expected}, {"w": expected}) and not agrees({"w": expected}, {"w": expected, "b": expected})
 
 
+@pytest.fixture
+def ungated(monkeypatch):
+    """Every ratio reported, however uncertain: on a loaded machine the +-10 % gate may drop any of them."""
+    from autograder import speed
+
+    monkeypatch.setattr(speed, "MAX_UNCERTAINTY", float("inf"))
+
+
 @pytest.mark.slow
-def test_a_slow_conv2d_forward_shows_as_a_large_ratio(tmp_path):
+def test_a_slow_conv2d_forward_shows_as_a_large_ratio(tmp_path, ungated):
     slow = build_submission(
         tmp_path / "slow",
         {"conv_forward": [("    x = np.asarray(x)\n    w = np.asarray(w)\n", "    import time\n    time.sleep(0.25)\n    x = np.asarray(x)\n    w = np.asarray(w)\n")]},
@@ -45,24 +53,32 @@ def test_a_slow_conv2d_forward_shows_as_a_large_ratio(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_reference_against_itself_is_near_one_or_not_shown(tmp_path):
-    found = measure_speed(build_submission(tmp_path / "same"), LIMITS, CONFIG.forbidden_modules)
+def test_the_reference_against_itself_is_near_one_or_not_shown(tmp_path, monkeypatch):
+    from autograder import speed
+
+    same = build_submission(tmp_path / "same")
+    found = measure_speed(same, LIMITS, CONFIG.forbidden_modules)
     for value in found.values():  # a run too noisy to be within +-10 % shows nothing
         assert value["uncertainty"] <= MAX_UNCERTAINTY
         assert 0.7 < value["ratio"] < 1.4, found
+    monkeypatch.setattr(speed, "MAX_UNCERTAINTY", float("inf"))
+    found = measure_speed(same, LIMITS, CONFIG.forbidden_modules)
+    assert set(found) == {"conv2d_forward", "lenet_step"}
+    assert all(0.5 < value["ratio"] < 2 for value in found.values()), found
 
 
 @pytest.mark.slow
-def test_the_childs_clock_does_not_count(tmp_path):
+def test_the_childs_clock_does_not_count(tmp_path, ungated):
     cheat = build_submission(tmp_path / "cheat")
     (cheat / "conv_forward.py").write_text(REBIND_CLOCK + (cheat / "conv_forward.py").read_text())
     found = measure_speed(cheat, LIMITS, CONFIG.forbidden_modules)
     # The child now reports 0 s for every call; the grader's own clock still sees the work.
+    assert set(found) == {"conv2d_forward", "lenet_step"}
     assert all(value["ratio"] > 0.5 for value in found.values()), found
 
 
 @pytest.mark.slow
-def test_a_wrong_or_remembered_answer_gets_no_ratio(tmp_path):
+def test_a_wrong_or_remembered_answer_gets_no_ratio(tmp_path, ungated):
     wrong = build_submission(tmp_path / "wrong", {"conv_forward": [("    w = np.asarray(w)\n", "    w = np.asarray(w)[:, :, ::-1, ::-1]\n")]})
     assert "conv2d_forward" not in measure_speed(wrong, LIMITS, CONFIG.forbidden_modules)
     # Answering every call with the first answer: each round's inputs are fresh, so it is wrong.
@@ -76,6 +92,7 @@ def test_a_wrong_or_remembered_answer_gets_no_ratio(tmp_path):
     )
     (memo / "conv_forward.py").write_text(source)
     assert "conv2d_forward" not in measure_speed(memo, LIMITS, CONFIG.forbidden_modules)
+    assert "conv2d_forward" in measure_speed(build_submission(tmp_path / "right"), LIMITS, CONFIG.forbidden_modules)  # the check can pass
 
 
 def test_nothing_is_reported_without_a_reference(tmp_path):
@@ -85,6 +102,6 @@ def test_nothing_is_reported_without_a_reference(tmp_path):
 
 
 @pytest.mark.slow
-def test_what_cannot_be_timed_is_absent(tmp_path):
+def test_what_cannot_be_timed_is_absent(tmp_path, ungated):
     partial = build_submission(tmp_path / "partial", omit=("lenet",))
-    assert "lenet_step" not in measure_speed(partial, LIMITS, CONFIG.forbidden_modules)
+    assert set(measure_speed(partial, LIMITS, CONFIG.forbidden_modules)) == {"conv2d_forward"}
