@@ -25,6 +25,9 @@ SUBCOMMANDS = {
     "notebooks": ("autograder.commands.notebooks", "notebooks", "build the nbgrader course notebooks in course/source/ (--check: list stale files, exit 1)"),
     "release": ("autograder.release", "release", "regenerate assignments/ stubs from reference/"),
     "student-release": ("autograder.release", "student_release", "write the student release into a folder"),
+    # Instructors only, after a batch: reports never part of the public site.
+    "similarity": ("autograder.commands.reports", "similarity", "instructors: the most similar pairs of submissions, side by side"),
+    "misconceptions": ("autograder.commands.reports", "misconceptions", "instructors: the named mistakes of the class, exercise by exercise"),
 }
 
 

@@ -41,8 +41,9 @@ GENERATED_HEADER = (
 TASK_MARKER = "# TODO(student): implement {name} — see the docstring above."
 TASK_RAISE = 'raise NotImplementedError("{name}: not implemented yet")'
 
-# Top-level files of assignments/ written by hand, not generated from reference/.
-HAND_WRITTEN = frozenset({"conftest.py"})
+# Top-level files of assignments/ written by hand, not generated from reference/. The provided
+# data.py and training.py live only there (reference/training.py loads assignments/training.py).
+HAND_WRITTEN = frozenset({"conftest.py", "data.py", "training.py"})
 
 AUTOGRADER_DIR = Path(__file__).resolve().parent
 STUDENT_DOCS_DIR = REPO_ROOT / "docs" / "student"
@@ -196,10 +197,11 @@ def make_stub(source: str, filename: str) -> str:
 
 
 def render_assignments(reference_dir: Path = REFERENCE_DIR) -> dict[str, str]:
-    """File name -> generated text, for every top-level .py file of reference_dir."""
+    """File name -> generated text, for every top-level .py file of reference_dir but the hand-written ones."""
     return {
         path.name: make_stub(path.read_text(encoding="utf-8"), _display(path))
         for path in sorted(reference_dir.glob("*.py"))
+        if path.name not in HAND_WRITTEN
     }
 
 

@@ -2,7 +2,7 @@
 
     python bench/bench_batch.py [--count 100] [--dask-count 30] [--jobs N] [--no-pool] [--no-dask] [--no-threads] [--json FILE]
 
-1. A course of --count submissions: reference copies and bug-zoo mistakes (tests/zoo),
+1. A course of --count submissions: reference copies and bug-zoo mistakes (samples/mistakes.py),
    graded by `convlab batch`'s machinery on the local pool (one worker per core).
    Target: all of them within BUDGET_SECONDS (10 minutes on a 2-core machine).
 2. The first --dask-count of them on a LocalCluster of one worker, then of two.
@@ -45,7 +45,7 @@ REFERENCE_SHARE = 0.4  # the rest are bug-zoo mistakes, each a realistic one-lin
 def build_course(root: Path, count: int) -> Path:
     """count submissions: every 5th pair a reference copy, the others the zoo's mistakes in turn."""
     from submissions import build_submission
-    from zoo.mistakes import MISTAKES
+    from samples.mistakes import MISTAKES
 
     mistakes = iter(MISTAKES * (count // len(MISTAKES) + 1))
     references = round(count * REFERENCE_SHARE)

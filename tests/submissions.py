@@ -10,7 +10,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from autograder.paths import PROVIDED_MODULES, REFERENCE_DIR, STUDENT_MODULES
+from autograder.paths import ASSIGNMENTS_DIR, PROVIDED_MODULES, REFERENCE_DIR, STUDENT_MODULES
+from samples.mistakes import replace_once
 
 Replacement = tuple[str, str]
 
@@ -35,17 +36,14 @@ def build_submission(
     for module in STUDENT_MODULES + PROVIDED_MODULES:
         if module in omit:
             continue
-        source = Path(base) / f"{module}.py"
-        shutil.copyfile(source if source.is_file() else REFERENCE_DIR / f"{module}.py", dest / f"{module}.py")
+        # The provided modules' one copy is assignments/'s (reference/training.py only loads it).
+        home = REFERENCE_DIR if module in STUDENT_MODULES or module == "__init__" else ASSIGNMENTS_DIR
+        source = Path(base) / f"{module}.py" if module in STUDENT_MODULES else None
+        shutil.copyfile(source if source is not None and source.is_file() else home / f"{module}.py",
+                        dest / f"{module}.py")
     for module, pairs in (replacements or {}).items():
         path = dest / f"{module}.py"
-        source = path.read_text()
-        for old, new in pairs:
-            count = source.count(old)
-            if count != 1:
-                raise ValueError(f"{module}.py: expected exactly one occurrence of {old!r}, found {count}")
-            source = source.replace(old, new)
-        path.write_text(source)
+        path.write_text(replace_once(path.read_text(), pairs, f"{module}.py"))
     for module, source in (appends or {}).items():
         path = dest / f"{module}.py"
         path.write_text(path.read_text().rstrip("\n") + "\n\n\n" + source.strip("\n") + "\n")

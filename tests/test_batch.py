@@ -32,7 +32,7 @@ from autograder.batch.intake import MAX_TOTAL_BYTES, read_submission
 from autograder.batch.progress import Progress, format_duration
 from autograder.batch.shard import Shard, parse_shard
 from autograder.batch.store import RunFingerprint, is_current, sweep_temporary_files
-from autograder.paths import REFERENCE_DIR, REPO_ROOT
+from autograder.paths import REFERENCE_DIR, REPO_ROOT, STUDENT_MODULES
 from submissions import build_submission
 
 SEED = "424242"
@@ -199,10 +199,12 @@ def test_not_a_zip_and_not_a_folder(tmp_path):
     (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 this is not a zip")
     (tmp_path / "essay.docx").write_bytes(b"...")
     (tmp_path / "link").symlink_to(REFERENCE_DIR)
-    refusals = {s.name: read_submission(s).refusal for s in discover(tmp_path)}
-    assert refusals["broken"].startswith("broken.zip is not a readable zip file (")
-    assert refusals["essay.docx"] == "essay.docx is not a folder or a .zip file: upload your modules in a folder or a zip"
-    assert refusals["link"] == "link is a link, not a folder or a .zip file"
+    intakes = {s.name: read_submission(s) for s in discover(tmp_path)}
+    assert intakes["broken"].refusal.startswith("broken.zip is not a readable zip file (")  # a student's upload
+    assert intakes["broken"].skip is None
+    # Not submissions at all: skipped, never graded.
+    assert (intakes["essay.docx"].skip, intakes["essay.docx"].refusal) == ("not a folder or a .zip file", None)
+    assert intakes["link"].skip == "a link, not a folder or a .zip file"
 
 
 def test_folder_links_outside_are_left_out_inside_are_read(tmp_path):
@@ -232,12 +234,13 @@ def test_odd_file_names_are_left_out_with_a_note(tmp_path):
     assert intake.files["ça va.py"] == b"y = 2\n"
 
 
-def test_empty_folder_and_empty_zip_are_refused(tmp_path):
+def test_an_empty_folder_is_skipped_and_an_empty_zip_refused(tmp_path):
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "__pycache__").mkdir()
     make_zip(tmp_path / "hollow.zip", {})
-    refusals = {s.name: read_submission(s).refusal for s in discover(tmp_path)}
-    assert refusals == {"empty": "the submission is empty: it holds no files", "hollow": "the submission is empty: it holds no files"}
+    intakes = {s.name: read_submission(s) for s in discover(tmp_path)}
+    assert (intakes["empty"].skip, intakes["empty"].refusal) == ("an empty folder: it holds no files", None)
+    assert (intakes["hollow"].skip, intakes["hollow"].refusal) == (None, "the submission is empty: it holds no files")
 
 
 def test_content_fingerprint_follows_the_files(tmp_path):
@@ -335,7 +338,7 @@ def test_progress_lines_and_eta():
 
 def test_csv_guards_against_formulas():
     text = grades_csv([{"submission": "=HYPERLINK(1)", "student": "+x", "status": "graded", "points": 1.5, "points_possible": 3, "exercises": [{"id": "relu", "points": 1.5}], "notes": ["-a"]}])
-    assert text.splitlines() == ["submission,student,status,points,points_possible,relu,speed_conv2d_forward,speed_lenet_step,notes", "'=HYPERLINK(1),'+x,graded,1.5,3,1.5,,,'-a"]
+    assert text.splitlines() == ["submission,student,status,points,points_possible,relu,speed_conv2d_forward,speed_conv2d_forward_uncertainty,speed_lenet_step,speed_lenet_step_uncertainty,notes", "'=HYPERLINK(1),'+x,graded,1.5,3,1.5,,,,,'-a"]
 
 
 # --- a real course, graded by the real engine (slow) ----------------------------------------------------------------
@@ -386,7 +389,7 @@ def test_batch_grades_every_student(graded, reference_result):
     results, process = graded
     assert process.returncode == 0, process.stderr
     rows = {row["submission"]: row for row in read_csv(results / "grades.csv")}
-    assert sorted(rows) == sorted(["Zoë\\x0aÜnïcode", "alice", "bob", "bomb", "carol", "dave", "empty", "eve", "notes.txt", "slip"])
+    assert sorted(rows) == sorted(["Zoë\\x0aÜnïcode", "alice", "bob", "bomb", "carol", "dave", "eve", "slip"])
     full = {e.exercise_id: e.points for e in reference_result.exercises}
     points = {name: {k: float(row[k]) for k in full} for name, row in rows.items()}
     assert points["alice"] == full and points["Zoë\\x0aÜnïcode"] == full
@@ -398,27 +401,34 @@ def test_batch_grades_every_student(graded, reference_result):
     assert points["eve"]["conv2d_forward"] == 0 and points["eve"]["conv1d_full"] == full["conv1d_full"]
     assert rows["eve"]["notes"] == "left out 'conv_forward.py': it is a link that points outside the submission"
     assert rows["Zoë\\x0aÜnïcode"]["notes"] == "left out 'notes\\x0a.txt': its name holds control characters or bytes that are not UTF-8"
-    refused = {name: rows[name]["notes"] for name in ("bomb", "empty", "notes.txt", "slip")}
+    refused = {name: rows[name]["notes"] for name in ("bomb", "slip")}
     assert refused == {
         "bomb": "the zip would unpack to 84 MB, more than the 64 MB allowed (a zip bomb?)",
-        "empty": "the submission is empty: it holds no files",
-        "notes.txt": "notes.txt is not a folder or a .zip file: upload your modules in a folder or a zip",
         "slip": "the zip holds the entry '../../escape.py', whose path leaves the submission folder: re-create the zip from your folder",
     }
-    for name in refused:
+    for name, reason in refused.items():
         assert rows[name]["status"] == "refused" and float(rows[name]["points"]) == 0
         assert float(rows[name]["points_possible"]) == reference_result.points_possible
-    assert "10 submissions; 0 already graded; 10 to grade on 2 worker processes" in process.stderr
-    assert "6 graded, 4 refused, 0 kept from before, 0 grader errors" in process.stderr
+        assert f"convlab batch: refused {name}: {reason}\n" in process.stderr  # the terminal says why
+    # Not submissions: listed with the reason on the terminal and in skipped.csv, never graded.
+    assert "8 submissions, 2 other entries skipped; 0 already graded; 8 to grade on 2 worker processes" in process.stderr
+    assert "convlab batch: skipped empty: an empty folder: it holds no files\n" in process.stderr
+    assert "convlab batch: skipped notes.txt: not a folder or a .zip file\n" in process.stderr
+    assert read_csv(results / "skipped.csv") == [
+        {"entry": "empty", "reason": "an empty folder: it holds no files"},
+        {"entry": "notes.txt", "reason": "not a folder or a .zip file"},
+    ]
+    assert not (results / "submissions" / "empty").exists() and not (results / "submissions" / "notes.txt").exists()
+    assert "6 graded, 2 refused, 0 kept from before, 0 grader errors, 2 entries skipped (not submissions)" in process.stderr
 
 
 @pytest.mark.slow
-def test_batch_writes_gradescope_and_summary_files(graded, reference_result):
+def test_batch_writes_gradescope_and_summary_files(course, graded, reference_result):
     from autograder.report.gradescope import gradescope_results
 
     results, _ = graded
     folders = sorted(p.name for p in (results / "submissions").iterdir())
-    assert len(folders) == 10 and all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", f) for f in folders)
+    assert len(folders) == 8 and all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", f) for f in folders)
     for folder in (results / "submissions").iterdir():
         record = json.loads((folder / "record.json").read_text())
         gradescope = json.loads((folder / "results.json").read_text())
@@ -429,6 +439,14 @@ def test_batch_writes_gradescope_and_summary_files(graded, reference_result):
     direct = gradescope_results(reference_result)
     strip = lambda d: {k: v for k, v in d.items() if k not in ("execution_time", "output")}  # noqa: E731
     assert strip(alice) == strip(direct)  # graded exactly as `convlab grade` grades the same files
+    # What the instructor reports read: the code graded, and each exercise's failures by named mistake.
+    bob = json.loads((results / "submissions" / "bob" / "record.json").read_text())
+    assert bob["code"] == sorted(f"{module}.py" for module in STUDENT_MODULES)
+    assert (results / "submissions" / "bob" / "code" / "pooling.py").read_bytes() == (course.parent / "bob-src" / "bob" / "pooling.py").read_bytes()
+    avg = next(e for e in bob["exercises"] if e["id"] == "avg_pool")
+    assert avg["failed"] > 0 and avg["not_implemented"] == 0
+    assert set(avg["diagnoses"]) == {"avg_pool_no_divide"} and 0 < avg["diagnoses"]["avg_pool_no_divide"] <= avg["failed"]
+    assert "avg_pool_no_divide" in avg["examples"] and all(e["failed"] == 0 for e in bob["exercises"] if e["id"] != "avg_pool")
     slip = json.loads((results / "submissions" / "slip" / "results.json").read_text())
     assert slip["output"].startswith("About your upload:\n- the zip holds the entry '../../escape.py'")
     assert all(test["score"] == 0 for test in slip["tests"])
@@ -440,13 +458,13 @@ def test_rerun_keeps_what_is_graded_and_regrades_what_changed(course, graded, tm
     before = {p: p.read_bytes() for p in (results / "submissions").rglob("record.json")}
     again = run_convlab("batch", course, "--out", results, "--seed", SEED, "--jobs", "2")
     assert again.returncode == 0, again.stderr
-    assert "10 submissions; 10 already graded; 0 to grade" in again.stderr
+    assert "8 submissions, 2 other entries skipped; 8 already graded; 0 to grade" in again.stderr
     assert {p: p.read_bytes() for p in before} == before
     dave = course / "dave" / "lenet.py"
     dave.write_text((REFERENCE_DIR / "lenet.py").read_text())
     try:
         third = run_convlab("batch", course, "--out", results, "--seed", SEED, "--jobs", "2")
-        assert "10 submissions; 9 already graded; 1 to grade" in third.stderr
+        assert "8 submissions, 2 other entries skipped; 7 already graded; 1 to grade" in third.stderr
         assert "[1/1] dave: " in third.stderr
         rows = {row["submission"]: row for row in read_csv(results / "grades.csv")}
         assert float(rows["dave"]["lenet"]) > 0
@@ -557,16 +575,18 @@ def _points_only(rows: list[dict]) -> list[dict]:
 @pytest.mark.slow
 def test_shards_split_the_course_and_merge_back(shards, small_course, tmp_path):
     one, two = read_csv(shards / "shard1" / "grades.csv"), read_csv(shards / "shard2" / "grades.csv")
-    assert [r["submission"] for r in one] == ["alice", "empty", "slip"]
-    assert [r["submission"] for r in two] == ["dave", "notes.txt"]
+    assert [r["submission"] for r in one] == ["alice", "slip"]  # and "empty", skipped
+    assert [r["submission"] for r in two] == ["dave"]  # and "notes.txt", skipped
+    assert [r["entry"] for r in read_csv(shards / "shard1" / "skipped.csv")] == ["empty"]
     merged = run_convlab("merge", shards / "shard2", shards / "shard1", "--out", tmp_path / "merged")
     assert merged.returncode == 0, merged.stderr
-    assert "convlab merge: 5 submissions from 2 folders" in merged.stderr
+    assert "convlab merge: 3 submissions from 2 folders" in merged.stderr
     rows = read_csv(tmp_path / "merged" / "grades.csv")
-    assert [r["submission"] for r in rows] == ["alice", "dave", "empty", "notes.txt", "slip"]
+    assert [r["submission"] for r in rows] == ["alice", "dave", "slip"]
+    assert [r["entry"] for r in read_csv(tmp_path / "merged" / "skipped.csv")] == ["empty", "notes.txt"]
     assert _points_only(rows) == _points_only(sorted(one + two, key=lambda r: r["submission"]))
     manifest = json.loads((tmp_path / "merged" / "batch.json").read_text())
-    assert manifest["finished"] and manifest["shard"] is None and len(manifest["submissions"]) == 5
+    assert manifest["finished"] and manifest["shard"] is None and len(manifest["submissions"]) == 3
     for row in rows:
         key = row["submission"]
         assert (tmp_path / "merged" / "submissions" / key / "results.json").is_file()
@@ -594,19 +614,109 @@ def test_merge_refuses_what_does_not_belong_together(shards, small_course, tmp_p
     assert not (tmp_path / "merged").exists()
 
 
+def make_tls_certificates(folder: Path) -> Path:
+    """A certificate authority and one certificate for 127.0.0.1 (scheduler, workers and client), as PEM files."""
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True, timeout=60)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=convlab test CA", "-keyout", "ca-key.pem", "-out", "ca.pem")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "client-key.pem", "-out", "client.csr")
+    (folder / "san.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    openssl("x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-days", "2", "-extfile", "san.cnf", "-out", "client.pem")
+    return folder
+
+
 @pytest.mark.slow
-def test_dask_local_cluster_grades_like_the_pool(shards, small_course, tmp_path):
+def test_dask_cluster_over_tls_grades_like_the_pool(shards, small_course, tmp_path):
     if os.environ.get("CONVLAB_REQUIRE_EXTRAS") == "1":  # CI: a missing Dask fails, never skips
         import distributed
     else:
         distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        process = run_convlab("batch", small_course, "--out", tmp_path / "dask", "--seed", SEED, "--dask", cluster.scheduler_address)
-        with distributed.Client(cluster) as client:
+    from distributed.security import Security
+
+    tls = make_tls_certificates(tmp_path / "tls")
+    files = {"tls_ca_file": tls / "ca.pem", "tls_client_cert": tls / "client.pem", "tls_client_key": tls / "client-key.pem"}
+    security = Security(
+        **{k: str(v) for k, v in files.items()},
+        tls_scheduler_cert=str(tls / "client.pem"), tls_scheduler_key=str(tls / "client-key.pem"),
+        tls_worker_cert=str(tls / "client.pem"), tls_worker_key=str(tls / "client-key.pem"),
+        require_encryption=True,
+    )
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, protocol="tls://", security=security) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tls://")
+        without = run_convlab("batch", small_course, "--out", tmp_path / "nope", "--seed", SEED, "--dask", address)
+        process = run_convlab("batch", small_course, "--out", tmp_path / "dask", "--seed", SEED, "--dask", address, "--dask-tls", tls)
+        with distributed.Client(cluster, security=security) as client:
             worker_pids = set(client.run(os.getpid).values())
+    assert without.returncode == 2 and "needs --dask-tls DIR" in without.stderr
     assert process.returncode == 0, process.stderr
-    assert f"to grade on Dask at {cluster.scheduler_address}" in process.stderr
+    assert f"to grade on Dask at {address}" in process.stderr
     pool_rows = sorted(read_csv(shards / "shard1" / "grades.csv") + read_csv(shards / "shard2" / "grades.csv"), key=lambda r: r["submission"])
     assert _points_only(read_csv(tmp_path / "dask" / "grades.csv")) == _points_only(pool_rows)
     used = {json.loads(p.read_text())["worker"] for p in (tmp_path / "dask").glob("submissions/*/record.json")}
     assert used <= {f"pid {pid}" for pid in worker_pids}
+
+
+def test_a_hidden_seed_never_goes_to_another_machine_over_plain_tcp(tmp_path):
+    (tmp_path / "submissions").mkdir()
+    refused = run_convlab("batch", tmp_path / "submissions", "--out", tmp_path / "RESULTS", "--seed", SEED, "--dask", "tcp://10.0.0.5:8786")
+    assert refused.returncode == 2 and "the hidden seed and the submissions would travel unencrypted" in refused.stderr
+    assert not (tmp_path / "RESULTS").exists()
+
+
+# --- the records: one seed and one policy per folder, never graded into itself, only submissions ----------
+
+
+def only_entries_that_are_not_submissions(root: Path) -> Path:
+    """A course folder holding nothing to grade: a stray file and an empty folder."""
+    (root / "empty").mkdir(parents=True)
+    (root / "notes.txt").write_text("I could not finish.\n")
+    return root
+
+
+def test_entries_that_are_not_submissions_are_listed_and_skipped(tmp_path):
+    course = only_entries_that_are_not_submissions(tmp_path / "submissions")
+    done = run_convlab("batch", course, "--out", tmp_path / "RESULTS", "--seed", SEED)
+    assert done.returncode == 0, done.stderr
+    assert "0 submissions, 2 other entries skipped; 0 already graded; 0 to grade" in done.stderr
+    assert "convlab batch: skipped notes.txt: not a folder or a .zip file" in done.stderr
+    manifest = json.loads((tmp_path / "RESULTS" / "batch.json").read_text())
+    assert manifest["submissions"] == [] and [e["name"] for e in manifest["not_submissions"]] == ["empty", "notes.txt"]
+    assert read_csv(tmp_path / "RESULTS" / "grades.csv") == []
+    assert len(read_csv(tmp_path / "RESULTS" / "skipped.csv")) == 2
+
+
+def test_a_results_folder_keeps_one_seed_and_one_policy(tmp_path):
+    course = only_entries_that_are_not_submissions(tmp_path / "submissions")
+    results = tmp_path / "RESULTS"
+    assert run_convlab("batch", course, "--out", results, "--seed", SEED).returncode == 0
+    first = (results / "batch.json").read_bytes()
+    other_seed = run_convlab("batch", course, "--out", results, "--seed", OTHER_SEED)
+    assert other_seed.returncode == 2
+    assert f"{results} belongs to another run: it holds results graded with the seed scrypt:" in other_seed.stderr
+    assert "(hidden), this run the seed scrypt:" in other_seed.stderr and "--force" in other_seed.stderr
+    assert SEED not in other_seed.stderr and OTHER_SEED not in other_seed.stderr
+    policy = tmp_path / "grading.toml"
+    policy.write_text((REPO_ROOT / "grading.toml").read_text() + "\n# another policy\n")
+    other_policy = run_convlab("batch", course, "--out", results, "--seed", SEED, "--config", policy)
+    assert other_policy.returncode == 2 and "the grading policy sha256:" in other_policy.stderr and "this run the policy sha256:" in other_policy.stderr
+    assert (results / "batch.json").read_bytes() == first  # nothing touched
+    forced = run_convlab("batch", course, "--out", results, "--seed", OTHER_SEED, "--force")
+    assert forced.returncode == 0, forced.stderr
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith("RESULTS.replaced-")]
+    assert len(aside) == 1 and (aside[0] / "batch.json").read_bytes() == first
+    assert f"moved the previous results to {aside[0]}" in forced.stderr
+    assert json.loads((results / "batch.json").read_text())["seed_fingerprint"] == seed_fingerprint(int(OTHER_SEED))
+
+
+@pytest.mark.parametrize("inside", [True, False])
+def test_results_and_submissions_must_not_overlap(tmp_path, inside):
+    course = only_entries_that_are_not_submissions(tmp_path / "course" / "submissions")
+    out, submissions = (course / "RESULTS", course) if inside else (tmp_path / "course", course)
+    done = run_convlab("batch", submissions, "--out", out, "--seed", SEED)
+    assert done.returncode == 2
+    assert ("lies inside the submissions folder" if inside else "lies inside --out") in done.stderr
+    assert not (out / "batch.json").exists()

@@ -1,6 +1,6 @@
 """The grader against the bug zoo: every planted mistake loses points exactly where it should.
 
-Each entry of tests/zoo/mistakes.py is the reference with one realistic mistake planted
+Each entry of samples/mistakes.py is the reference with one realistic mistake planted
 (a line or two). Graded with a fixed seed, each must:
 - score less than the reference in total;
 - lose points in every exercise of its `loses` set;
@@ -43,7 +43,7 @@ import pytest
 from autograder.paths import API, REFERENCE_DIR, STUDENT_MODULES
 from submissions import build_submission
 from zoo import reach
-from zoo.mistakes import BY_NAME, MISTAKES, REWRITTEN, Mistake
+from samples.mistakes import BY_NAME, MISTAKES, REWRITTEN, Mistake
 
 SEED = 31337
 DIAGNOSIS_TARGET = 0.8

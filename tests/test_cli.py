@@ -8,7 +8,6 @@ Two kinds of tests:
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -20,7 +19,8 @@ import pytest
 
 from autograder import cli
 from autograder.commands.demo import demo_submissions
-from autograder.paths import REFERENCE_DIR, REPO_ROOT, SAMPLES_DIR, STUDENT_MODULES
+from autograder.paths import REFERENCE_DIR, REPO_ROOT, STUDENT_MODULES
+from samples.mistakes import BY_NAME, SAMPLES, planted_sources
 from autograder.results import CaseResult, CheckResult, ExerciseResult, SubmissionResult
 
 PUBLIC_SEED = 2021  # grading.toml [grader] public_seed
@@ -226,15 +226,15 @@ def test_check_without_student_modules_says_where_it_looked(engine, tmp_path, mo
 def test_demo_builds_one_course_of_every_bundled_submission(tmp_path):
     from autograder.commands.demo import build_course, chosen_name, course_folder_name
 
-    names = [name for name, _ in demo_submissions()]
-    assert names[:2] == ["reference", "assignments"]
-    assert {f"samples/{p.name}" for p in SAMPLES_DIR.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))} <= set(names)
+    names = demo_submissions()
+    assert names == ["reference", "assignments", *SAMPLES]
     course = build_course(tmp_path)
     assert sorted(p.name for p in course.iterdir()) == sorted(course_folder_name(n) for n in names)
-    for name, folder in demo_submissions():
-        copy = course / course_folder_name(name)
-        assert (copy / "conv_forward.py").read_bytes() == (folder / "conv_forward.py").read_bytes()
-        assert (copy / "pseudonym.txt").read_text(encoding="utf-8") == chosen_name(name) + "\n"
+    assert (course / "reference" / "conv_forward.py").read_bytes() == (REFERENCE_DIR / "conv_forward.py").read_bytes()
+    for name in SAMPLES:  # planted now, from today's reference
+        assert (course / name / "conv_forward.py").read_text(encoding="utf-8") == planted_sources(BY_NAME[name])["conv_forward.py"]
+    for name in names:
+        assert (course / course_folder_name(name) / "pseudonym.txt").read_text(encoding="utf-8") == chosen_name(name) + "\n"
     # A chosen name may not be a student id, or the scoreboard would draw a random one.
     assert all(chosen_name(n).casefold() != course_folder_name(n).casefold() for n in names)
 
@@ -316,27 +316,6 @@ def test_the_reference_scores_full_marks(tmp_path):
     assert HIDDEN_SEED not in done.stdout + summary_path.read_text() + results_path.read_text()
 
 
-def _sample_plants() -> dict:
-    spec = importlib.util.spec_from_file_location("samples_build_for_cli", SAMPLES_DIR / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module.PLANTS
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(("name", "plant"), sorted(_sample_plants().items()))
-def test_a_sample_loses_points_and_its_mistake_is_named(tmp_path, name, plant):
-    summary_path = tmp_path / "summary.json"
-    done = run_convlab("grade", f"samples/{name}", "--json", str(summary_path), env={SEED_ENV: HIDDEN_SEED})
-    assert done.returncode == 0, done.stderr
-    summary = json.loads(summary_path.read_text())
-    assert 0 < summary["points"] < summary["points_possible"]
-    exercise = summary["exercises"][plant.exercise]
-    assert exercise["points"] < exercise["points_possible"]
-    assert f"likely mistake: {plant.diagnosis}" in done.stdout
-
-
 @pytest.mark.slow
 def test_check_on_the_reference_is_ready_to_submit(tmp_path):
     done = run_convlab("check", str(student_folder(tmp_path / "mine")))
@@ -351,29 +330,29 @@ def test_demo_prints_every_table_the_summary_and_the_scoreboard(tmp_path):
     out = tmp_path / "demo"
     done = run_convlab("demo", "--out", str(out))
     assert done.returncode == 0, done.stderr
-    for name, _ in demo_submissions():
+    for name in demo_submissions():
         assert f"convlab · {name}\n" in done.stdout
     # The summary's first block: a heading row, a rule, then "name total ..." rows up to a blank line.
     first_block = done.stdout.split("\nsubmission", 1)[1].split("\n\n", 1)[0].splitlines()[2:]
     rows = {line.split()[0]: line.split()[1] for line in first_block}
     assert rows["reference"] == rows["max"]
-    assert all(float(rows[f"samples/{p.name}"]) < float(rows["max"]) for p in SAMPLES_DIR.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    assert all(float(rows[name]) < float(rows["max"]) for name in SAMPLES)
     assert float(rows["assignments"]) == 0
     # The scoreboard: the site on disk, and its rows in the terminal under the chosen names.
     site = out / "scoreboard"
     assert {p.name for p in site.iterdir()} >= {"index.html", "scoreboard.csv", "scoreboard.json"}
     board = done.stdout.split(f"Scoreboard ({site.resolve() / 'index.html'}):\n", 1)[1].split("\n\n", 1)[0].splitlines()
-    assert board[0].split() == ["rank", "name", "total", "conv", "speed", "LeNet", "step", "speed"]
+    assert board[0].split() == ["rank", "name", "total"]
     shown = {}
     for line in board[2:]:
-        name = next(chosen_name(n) for n, _ in demo_submissions() if line[6:].startswith(chosen_name(n) + " "))
+        name = next(chosen_name(n) for n in demo_submissions() if line[6:].startswith(chosen_name(n) + " "))
         shown[name] = line[6:].removeprefix(name).split()[0]
-    assert shown == {chosen_name(name): rows[name] for name, _ in demo_submissions()}
+    assert shown == {chosen_name(name): rows[name] for name in demo_submissions()}
     assert board[2].split()[:3] == ["1", "Reference", "solution"]
     # A second run empties the folder the first one wrote and grades afresh.
     again = run_convlab("demo", "--out", str(out))
     assert again.returncode == 0, again.stderr
     assert "0 kept from before" in again.stderr
-    # Every bundled submission chose its name: no random one was drawn, no private map written.
-    assert not (out / "pseudonyms.json").exists()
-    assert all(name not in (site / "index.html").read_text(encoding="utf-8") for name in ("flipped_kernel", "no_rot180"))
+    # Every bundled submission chose its name: the private map (kept for the next publication) drew none.
+    assert json.loads((out / "pseudonyms.json").read_text())["pseudonyms"] == {}
+    assert all(name not in (site / "index.html").read_text(encoding="utf-8") for name in SAMPLES)

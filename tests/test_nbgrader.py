@@ -29,8 +29,8 @@ from test_notebooks import ensure_kernel
 from autograder.config import load_config
 from autograder.exercises import REGISTRY
 from autograder.grade import grade_submission, prepare
-from autograder.notebooks.build import assignment_dir
-from autograder.notebooks.course import ASSIGNMENT, COURSE_DIR, PACKAGE, student_files
+from autograder.notebooks.build import assignment_dir, sync, write_course_config
+from autograder.notebooks.course import ASSIGNMENT, PACKAGE, student_files
 from autograder.paths import REFERENCE_DIR, STUDENT_MODULES
 
 pytestmark = pytest.mark.slow
@@ -97,8 +97,8 @@ def course(tmp_path_factory) -> Path:
     ensure_kernel()
     root = tmp_path_factory.mktemp("nbgrader") / "course"
     root.mkdir()
-    shutil.copyfile(COURSE_DIR / "nbgrader_config.py", root / "nbgrader_config.py")
-    shutil.copytree(assignment_dir(), root / "source" / ASSIGNMENT, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    write_course_config(root)  # what `convlab notebooks COURSE` builds
+    sync(assignment_dir(root / "source"), check=False)
     nbgrader(root, "generate_assignment", ASSIGNMENT)
     for student, modules in student_modules(tmp_path_factory.mktemp("modules")).items():
         folder = hand_in(root, student, modules)

@@ -1,4 +1,4 @@
-"""The course notebooks: built from reference/ and grading.toml, current, valid for nbgrader,
+"""The course notebooks: built from reference/ and grading.toml when asked, valid for nbgrader,
 free of solutions, and runnable top to bottom on the reference (with full marks in every
 grade cell). Also the pieces the grade cells use: seed choice, silent stderr, feedback
 that keeps hidden cases hidden, and the sandboxed stand-ins used while autograding."""
@@ -33,6 +33,8 @@ from autograder.notebooks.course import ASSIGNMENT, KERNEL_INSTALL, KERNEL_NAME,
 from autograder.notebooks.feedback import render_exercise
 from autograder.paths import (
     API,
+    ASSIGNMENTS_DIR,
+    REPO_ROOT,
     PROVIDED_MODULES,
     REFERENCE_DIR,
     STUDENT_MODULES,
@@ -44,14 +46,23 @@ from autograder.release import (
     render_assignments,
 )
 from autograder.results import CaseResult, CheckResult, ExerciseResult
+from submissions import build_submission
 
 CONFIG = load_config()
 # A solution line this long, found in a notebook, is a leak; shorter ones ("return out") are common.
 LEAK_MIN_CHARS = 30
 
 
-def committed_notebooks() -> dict[str, dict]:
-    return {path.name: json.loads(path.read_text(encoding="utf-8")) for path in sorted(assignment_dir().glob("*.ipynb"))}
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """course/source/<assignment>/ as `convlab notebooks` builds it, in a folder of its own."""
+    folder = assignment_dir(tmp_path_factory.mktemp("course") / "source")
+    assert sync(folder, check=False, config=CONFIG)[1] is True
+    return folder
+
+
+def built_notebooks(folder: Path) -> dict[str, dict]:
+    return {path.name: json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.ipynb"))}
 
 
 def cell_text(cell: dict) -> str:
@@ -61,9 +72,9 @@ def cell_text(cell: dict) -> str:
 # ---------------------------------------------------------------- built, current, complete
 
 
-def test_committed_course_folder_is_current():
-    stale = stale_files(render_course(CONFIG), assignment_dir())
-    assert stale == {}, f"course/source/{ASSIGNMENT}/ is stale ({stale}); run `convlab notebooks`"
+def test_the_repository_keeps_no_built_course_folder():
+    tracked = subprocess.run(["git", "ls-files", "course"], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.split()
+    assert tracked == ["course/nbgrader_config.py"]
 
 
 def test_check_reports_each_kind_of_staleness_and_sync_repairs_it(tmp_path):
@@ -93,21 +104,23 @@ def test_rendering_is_deterministic():
     assert render_course(CONFIG) == render_course(CONFIG)
 
 
-def test_the_command_checks_and_exits_one_when_stale(tmp_path, monkeypatch, capsys):
+def test_the_command_builds_a_whole_nbgrader_course_folder(tmp_path, capsys):
     from autograder.commands import notebooks as command
+    from autograder.notebooks.course import COURSE_CONFIG
 
-    folder = tmp_path / ASSIGNMENT
-    monkeypatch.setattr("autograder.notebooks.build.assignment_dir", lambda: folder)
-    assert command.notebooks(argparse.Namespace(check=True)) == command.EXIT_STALE
-    assert "stale: " in capsys.readouterr().out and not folder.exists()
-    assert command.notebooks(argparse.Namespace(check=False)) == command.EXIT_OK
-    assert command.notebooks(argparse.Namespace(check=True)) == command.EXIT_OK
+    course = tmp_path / "course"
+    assert command.notebooks(argparse.Namespace(course=course, check=True)) == command.EXIT_STALE
+    assert "stale: " in capsys.readouterr().out and not course.exists()
+    assert command.notebooks(argparse.Namespace(course=course, check=False)) == command.EXIT_OK
+    assert (course / "nbgrader_config.py").read_bytes() == COURSE_CONFIG.read_bytes()
+    assert stale_files(render_course(CONFIG), course / "source" / ASSIGNMENT) == {}
+    assert command.notebooks(argparse.Namespace(course=course, check=True)) == command.EXIT_OK
     assert "is up to date" in capsys.readouterr().out
 
 
-def test_every_exercise_has_one_grade_cell_worth_its_points():
+def test_every_exercise_has_one_grade_cell_worth_its_points(built):
     graded = {}
-    for notebook in committed_notebooks().values():
+    for notebook in built_notebooks(built).values():
         for cell in notebook["cells"]:
             meta = cell["metadata"]["nbgrader"]
             if meta["grade"]:
@@ -124,11 +137,11 @@ def test_parts_and_grading_toml_must_agree():
         render_notebooks(fewer)
 
 
-def test_cells_carry_valid_schema3_metadata_and_are_all_locked():
+def test_cells_carry_valid_schema3_metadata_and_are_all_locked(built):
     import nbformat
     from nbgrader.nbgraderformat import MetadataValidator
 
-    for name, data in committed_notebooks().items():
+    for name, data in built_notebooks(built).items():
         notebook = nbformat.reads(json.dumps(data), as_version=4)
         nbformat.validate(notebook)
         MetadataValidator().validate_nb(notebook)
@@ -142,10 +155,10 @@ def test_cells_carry_valid_schema3_metadata_and_are_all_locked():
             assert (cell.metadata.editable, cell.metadata.deletable) == (False, False)
 
 
-def test_saving_in_jupyter_changes_nothing():
+def test_saving_in_jupyter_changes_nothing(built):
     import nbformat
 
-    for path in sorted(assignment_dir().glob("*.ipynb")):
+    for path in sorted(built.glob("*.ipynb")):
         text = path.read_text(encoding="utf-8")
         assert nbformat.writes(nbformat.reads(text, as_version=4)) + "\n" == text, path.name
 
@@ -165,18 +178,18 @@ def _solution_lines() -> set[str]:
     return lines
 
 
-def test_notebooks_hold_no_solution_code():
+def test_notebooks_hold_no_solution_code(built):
     solution = _solution_lines()
     assert len(solution) > 20  # the check has something to find
-    for name, notebook in committed_notebooks().items():
+    for name, notebook in built_notebooks(built).items():
         text = "\n".join(cell_text(cell) for cell in notebook["cells"])
         assert BEGIN_MARKER not in text and END_MARKER not in text
         leaked = sorted(line for line in solution if line in text)
         assert leaked == [], f"{name} holds solution lines: {leaked[:3]}"
 
 
-def test_notebook_code_calls_the_students_functions_and_defines_none():
-    for name, notebook in committed_notebooks().items():
+def test_notebook_code_calls_the_students_functions_and_defines_none(built):
+    for name, notebook in built_notebooks(built).items():
         imported = set()
         for cell in notebook["cells"]:
             if cell["cell_type"] != "code":
@@ -190,11 +203,12 @@ def test_notebook_code_calls_the_students_functions_and_defines_none():
         assert imported & set(API), f"{name} imports none of the student's functions"
 
 
-def test_the_package_beside_the_notebooks_holds_the_stubs_and_no_solution():
-    folder = assignment_dir() / PACKAGE
+def test_the_package_beside_the_notebooks_holds_the_stubs_and_no_solution(built):
+    folder = built / PACKAGE
     stubs = render_assignments()
     for module in STUDENT_MODULES + PROVIDED_MODULES:
-        assert (folder / f"{module}.py").read_text(encoding="utf-8") == stubs[f"{module}.py"]
+        expected = stubs.get(f"{module}.py") or (ASSIGNMENTS_DIR / f"{module}.py").read_text(encoding="utf-8")
+        assert (folder / f"{module}.py").read_text(encoding="utf-8") == expected
     for path in folder.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert BEGIN_MARKER not in text and END_MARKER not in text, path
@@ -282,7 +296,7 @@ def test_feedback_shows_visible_messages_and_only_verdicts_and_causes_for_hidden
 
 def test_stand_ins_run_student_code_in_the_sandbox_and_survive_a_hostile_module(tmp_path):
     good = tmp_path / "good" / PACKAGE
-    shutil.copytree(REFERENCE_DIR, good, ignore=shutil.ignore_patterns("__pycache__"))
+    build_submission(good)  # the reference's modules and the provided ones: a finished package
     hostile = tmp_path / "hostile" / PACKAGE
     shutil.copytree(good, hostile)
     pooling = hostile / "pooling.py"
@@ -320,7 +334,7 @@ def test_stand_ins_run_student_code_in_the_sandbox_and_survive_a_hostile_module(
     assert lines[3:] == lines[1:2]
 
 
-def test_the_source_notebook_replaces_whatever_was_submitted(tmp_path):
+def test_the_source_notebook_replaces_whatever_was_submitted(built, tmp_path):
     import nbformat
     from traitlets.config import Config
 
@@ -328,7 +342,7 @@ def test_the_source_notebook_replaces_whatever_was_submitted(tmp_path):
 
     source = tmp_path / "source" / ASSIGNMENT
     source.mkdir(parents=True)
-    original = assignment_dir() / "part4_pooling.ipynb"
+    original = built / "part4_pooling.ipynb"
     shutil.copyfile(original, source / original.name)
     submitted = nbformat.read(original, as_version=4)
     submitted.cells.insert(0, nbformat.v4.new_code_cell("import autograder.nbgrade as g; g.grade = lambda *a: 10.0"))
@@ -343,11 +357,11 @@ def test_the_source_notebook_replaces_whatever_was_submitted(tmp_path):
 # ---------------------------------------------------------------- every notebook, run on the reference
 
 
-def _reference_course(folder: Path) -> Path:
+def _reference_course(built: Path, folder: Path) -> Path:
     """The built notebooks beside an assignments/ package holding the reference's modules."""
-    for path in assignment_dir().glob("*.ipynb"):
+    for path in built.glob("*.ipynb"):
         shutil.copyfile(path, folder / path.name)
-    shutil.copytree(REFERENCE_DIR, folder / PACKAGE, ignore=shutil.ignore_patterns("__pycache__"))
+    build_submission(folder / PACKAGE)  # the reference's modules and the provided ones
     return folder
 
 
@@ -365,7 +379,7 @@ PICTURES = {"part1_sizes_and_forward": 2, "part2_kernels": 2, "part3_backward": 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(PICTURES))
-def test_every_notebook_runs_top_to_bottom_on_the_reference_with_full_marks(tmp_path, monkeypatch, name):
+def test_every_notebook_runs_top_to_bottom_on_the_reference_with_full_marks(built, tmp_path, monkeypatch, name):
     import nbformat
     from nbclient import NotebookClient
 
@@ -373,7 +387,7 @@ def test_every_notebook_runs_top_to_bottom_on_the_reference_with_full_marks(tmp_
     monkeypatch.delenv("CONVLAB_SEED", raising=False)
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     monkeypatch.setenv("CONVLAB_NOTEBOOK_QUICK", "1")
-    folder = _reference_course(tmp_path)
+    folder = _reference_course(built, tmp_path)
     notebook = nbformat.read(folder / f"{name}.ipynb", as_version=4)
     NotebookClient(notebook, timeout=600, kernel_name=KERNEL_NAME, resources={"metadata": {"path": str(folder)}}).execute()
     points = {policy.exercise_id: policy.points for policy in CONFIG.exercises}

@@ -53,7 +53,7 @@ def result_for(student: str, fractions: tuple[float, ...], speed: dict | None) -
         exercises.append(ExerciseResult(exercise_id, title, [CheckResult("all", "all cases", points, cases)]))
     result = SubmissionResult(submission=student, seed=424242, seed_kind="hidden", exercises=exercises, grader_version="0.1.0")
     result.timings = {"total": 3.0}
-    result.speed = speed  # the speed ratios the engine is to measure (see docs/batch.md)
+    result.speed = speed or {}  # what `convlab batch --speed` measures: never published
     return result
 
 
@@ -71,16 +71,20 @@ def write_results(folder: Path, students: list[tuple]) -> Path:
     return folder
 
 
+def _speed(conv: float, lenet: float) -> dict:
+    return {"conv2d_forward": {"ratio": conv, "uncertainty": 0.031, "rounds": 9}, "lenet_step": {"ratio": lenet, "uncertainty": 0.047, "rounds": 9}}
+
+
 COURSE = [
-    ("s1001-alice", (1.0, 1.0, 1.0), {"conv2d_forward": 0.8, "lenet_step": 1.1}, "Neural Ninja", "2024-03-01T10:00:00+00:00"),
-    ("s1002-bob", (1.0, 0.5, 0.0), {"conv2d_forward": 2.5, "lenet_step": 4.0}, None, "2024-03-01T11:00:00+00:00"),
+    ("s1001-alice", (1.0, 1.0, 1.0), _speed(0.8137, 1.1), "Neural Ninja", "2024-03-01T10:00:00+00:00"),
+    ("s1002-bob", (1.0, 0.5, 0.0), _speed(2.5, 4.0), None, "2024-03-01T11:00:00+00:00"),
     ("s1003-carol", (0.5, 0.5, 0.5), None, "opt-out", "2024-03-01T12:00:00+00:00"),
-    ("s1004-dave", (0.25, 0.0, 0.0), {"conv2d_forward": 1.6, "lenet_step": 1.6}, "s1001-alice", "2024-03-01T12:30:00+00:00"),
-    ("s1005-erin", (1.0, 1.0, 0.5), {"conv2d_forward": 1.0, "lenet_step": 1.2}, "Kernel Queen", "2024-03-01T13:00:00+00:00"),
+    ("s1004-dave", (0.25, 0.0, 0.0), _speed(1.6, 1.6), "s1001-alice", "2024-03-01T12:30:00+00:00"),
+    ("s1005-erin", (1.0, 1.0, 0.5), _speed(1.0, 1.2), "Kernel Queen", "2024-03-01T13:00:00+00:00"),
     ("s1006-frank", (1.0, 1.0, 0.5), None, "Kernel Queen", "2024-03-01T13:30:00+00:00"),
-    ("s1007-grace", (0.75, 0.25, 0.0), {"conv2d_forward": 3.2, "lenet_step": 2.9}, "=cmd|calc", "2024-03-01T14:00:00+00:00"),
+    ("s1007-grace", (0.75, 0.25, 0.0), _speed(3.2, 2.9), "=cmd|calc", "2024-03-01T14:00:00+00:00"),
     ("s1008-heidi", (0.0, 0.0, 0.0), None, None, "2024-03-01T15:00:00+00:00"),
-    ("s1002-bob", (1.0, 0.75, 0.25), {"conv2d_forward": 2.0, "lenet_step": 3.0}, "Backprop Bob", "2024-03-02T09:00:00+00:00"),
+    ("s1002-bob", (1.0, 0.75, 0.25), _speed(2.0, 3.0), "Backprop Bob", "2024-03-02T09:00:00+00:00"),
     ("s1001-alice", (0.5, 0.5, 0.5), None, "Neural Ninja", "2024-03-02T10:00:00+00:00"),
 ]
 STUDENT_IDS = sorted({student for student, *_ in COURSE})
@@ -115,7 +119,7 @@ def test_settings_defaults_and_validation(tmp_path):
     toml = tmp_path / "grading.toml"
     toml.write_text('[grader]\npublic_seed = 1\n\n[scoreboard]\npick = "latest"\nhistogram_bins = 5\n')
     assert load_settings(toml) == ScoreboardSettings(pick="latest", histogram_bins=5)
-    for table, message in [({"pick": "worst"}, "pick: 'best' or 'latest', got 'worst'"), ({"histogram_bins": 1}, "histogram_bins: a whole number from 2 to 50"), ({"colour": "red"}, "unknown key 'colour'"), ({"show_speed": "yes"}, "show_speed: true or false")]:
+    for table, message in [({"pick": "worst"}, "pick: 'best' or 'latest', got 'worst'"), ({"histogram_bins": 1}, "histogram_bins: a whole number from 2 to 50"), ({"colour": "red"}, "unknown key 'colour'"), ({"show_speed": True}, "unknown key 'show_speed'")]:
         with pytest.raises(SettingsError, match=message.replace("(", r"\(").replace(")", r"\)")):
             validate(table)
 
@@ -153,7 +157,7 @@ def test_a_chosen_name_cannot_take_another_students_random_name(tmp_path):
 
 
 def test_ranks_share_ties():
-    rows = [Row(s, p, 10, {}, None, pseudonym=s) for s, p in [("c", 5), ("a", 9), ("b", 9), ("d", 1)]]
+    rows = [Row(s, p, 10, {}, pseudonym=s) for s, p in [("c", 5), ("a", 9), ("b", 9), ("d", 1)]]
     assert [(r.pseudonym, r.rank) for r in rank_rows(rows)] == [("a", 1), ("b", 1), ("c", 3), ("d", 4)]
 
 
@@ -177,7 +181,7 @@ def test_site_holds_one_row_per_student_best_submission(built):
     assert by_name[mapping["s1004-dave"]]["points"] == "3.5"  # dave may not call himself alice
     assert "Kernel Queen" not in by_name  # erin and frank both chose it
     assert {mapping["s1005-erin"], mapping["s1006-frank"]} <= set(by_name)
-    assert by_name[mapping["s1007-grace"]]["speed_conv2d_forward"] == "3.2"
+    assert by_name[mapping["s1007-grace"]]["conv2d_backward"] == "4.5"
     assert [row["rank"] for row in rows] == ["1", "2", "2", "4", "5", "6", "7"]
     assert [float(row["points"]) for row in rows] == sorted((float(row["points"]) for row in rows), reverse=True)
     assert set(mapping) == {"s1004-dave", "s1005-erin", "s1006-frank", "s1007-grace", "s1008-heidi"}
@@ -190,6 +194,9 @@ def test_site_never_shows_who_is_who(built, results):
     keys = [json.loads(p.read_text())["key"] for p in results.glob("submissions/*/record.json")]
     for secret in [*STUDENT_IDS, *keys, "scrypt", "424242", "Kernel Queen", "=cmd"]:
         assert secret not in published, secret
+    # Speed is too noisy to publish next to names: it stays in the instructors' grades.csv.
+    assert "speed" not in published.lower() and "0.8137" not in published
+    assert json.loads((results / "submissions" / "s1001-alice-0" / "record.json").read_text())["speed"]["conv2d_forward"]["ratio"] == 0.8137
     assert "CNN lab &lt;2024&gt;" in (site / "index.html").read_text()
     assert not private.resolve().is_relative_to(site.resolve())
 
@@ -209,7 +216,7 @@ def test_latest_pick_and_json(results, tmp_path):
     assert data["format"] == "convlab-scoreboard/1" and data["pick"] == "latest"
     assert [e["id"] for e in data["exercises"]] == [e[0] for e in EXERCISES]
     alice = next(r for r in data["rows"] if r["pseudonym"] == "Neural Ninja")
-    assert alice["points"] == 23.5 and alice["speed"] is None
+    assert alice["points"] == 23.5 and "speed" not in alice
     assert data["histograms"]["bins"] == 10 and sum(data["histograms"]["counts"]["total"]) == len(data["rows"]) == 7
 
 
@@ -220,6 +227,37 @@ def test_the_map_must_stay_out_of_the_site(results, tmp_path):
     assert "lies inside the site folder" in process.stderr and not site.exists()
     missing = run_scoreboard(tmp_path, "--out", site, "--pseudonyms", tmp_path / "map.json")
     assert missing.returncode == 2 and "holds no batch.json" in missing.stderr
+
+
+def test_a_lost_or_other_map_cannot_publish_over_the_last_publication(built, results, tmp_path):
+    site, private, _ = built
+    published = json.loads((site / "scoreboard.json").read_text())
+    assert published["pseudonym_map"] == json.loads(private.read_text())["id"]
+    before = (site / "index.html").read_bytes()
+    private.rename(tmp_path / "kept.json")  # the map is lost (an evicted cache, say)
+    lost = run_scoreboard(results, "--out", site, "--pseudonyms", private)
+    assert lost.returncode == 2
+    assert f"was published with a pseudonym map ({published['pseudonym_map']}), but {private} does not exist" in lost.stderr
+    assert (site / "index.html").read_bytes() == before and not private.exists()
+    # The last publication may live elsewhere (CI fetches it from the published site).
+    elsewhere = run_scoreboard(results, "--out", tmp_path / "fresh", "--pseudonyms", private, "--published", site / "scoreboard.json")
+    assert elsewhere.returncode == 2 and "does not exist" in elsewhere.stderr
+    other = run_scoreboard(results, "--out", site, "--pseudonyms", tmp_path / "other.json", "--published", site)
+    assert other.returncode == 2  # a new, empty map is not the one the site was published with
+    (tmp_path / "kept.json").rename(private)
+    again = run_scoreboard(results, "--out", site, "--pseudonyms", private)
+    assert again.returncode == 0, again.stderr
+    assert [r["pseudonym"] for r in site_rows(site)] == [r["pseudonym"] for r in json.loads((site / "scoreboard.json").read_text())["rows"]]
+    private.unlink()
+    on_purpose = run_scoreboard(results, "--out", site, "--pseudonyms", private, "--new-pseudonyms")
+    assert on_purpose.returncode == 0, on_purpose.stderr
+    assert json.loads((site / "scoreboard.json").read_text())["pseudonym_map"] == json.loads(private.read_text())["id"] != published["pseudonym_map"]
+
+
+def test_nothing_published_yet_needs_no_map(results, tmp_path):
+    process = run_scoreboard(results, "--out", tmp_path / "site", "--pseudonyms", tmp_path / "map.json", "--published", tmp_path / "never" / "scoreboard.json")
+    assert process.returncode == 0, process.stderr
+    assert json.loads((tmp_path / "map.json").read_text())["format"] == "convlab-pseudonyms/1"
 
 
 # --- the page in a real browser -------------------------------------------------------------------------
@@ -241,7 +279,51 @@ def _browser_or_skip():
 
 
 def _column(page, index: int) -> list[str]:
-    return page.eval_on_selector_all("#scoreboard tbody tr", f"rows => rows.map(r => r.cells[{index}].textContent.trim())")
+    """The ranking's column `index`, top to bottom (a name cell: the name, not its folded details)."""
+    return page.eval_on_selector_all(
+        "#scoreboard > tbody > tr", f"rows => rows.map(r => (r.cells[{index}].querySelector('summary') || r.cells[{index}]).textContent.trim())"
+    )
+
+
+def full_course(folder: Path, students: int = 30) -> Path:
+    """RESULTS of a class that did every exercise of grading.toml, with long chosen names."""
+    from autograder.config import load_config
+    from autograder.messages import catalog
+
+    config = load_config()
+    entries = []
+    for index in range(students):
+        exercises = []
+        for number, policy in enumerate(config.exercises):
+            fraction = ((index * 7 + number * 3) % 11) / 10
+            cases = [CaseResult(f"case {i}", i < round(20 * min(fraction, 1.0))) for i in range(20)]
+            exercises.append(ExerciseResult(policy.exercise_id, catalog("en").text(f"exercise.{policy.exercise_id}"), [CheckResult("all", "all cases", policy.points, cases)]))
+        result = SubmissionResult(submission=f"s{index}", seed=1, seed_kind="hidden", exercises=exercises, grader_version="0.1.0")
+        key = f"student-{index:02d}"
+        submission = Submission(key, key, folder / key, FOLDER, key, "2024-03-01T10:00:00+00:00")
+        intake = Intake(files={"warmup.py": b""}, pseudonym_choice=f"Backpropagation Fan {index:02d}")
+        assert store_outcome(folder, submission, intake, intake.fingerprint, RUN, GradeOutcome(key, result=result), "en") == "graded"
+        entries.append({"key": key, "name": key})
+    write_manifest(folder, {**RUN.as_dict(), "shard": None, "discovered": students, "submissions": entries, "finished": True})
+    return folder
+
+
+LAPTOP = {"width": 1280, "height": 800}
+VISIBLE = """() => {
+  const wrap = document.querySelector('.table-wrap');
+  const cells = [...document.querySelectorAll('#scoreboard thead th')].map(th => th.getBoundingClientRect());
+  return {
+    cells: cells.map(r => [r.left, r.right, r.top, r.bottom]),
+    wrapScroll: wrap.scrollWidth - wrap.clientWidth,
+    pageScroll: document.documentElement.scrollWidth - window.innerWidth,
+  };
+}"""
+
+
+def _launch(playwright, profile: Path, **options):
+    return playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS, viewport=LAPTOP, **options
+    )
 
 
 def test_page_sorts_and_draws_in_a_real_browser(built, tmp_path):
@@ -249,9 +331,7 @@ def test_page_sorts_and_draws_in_a_real_browser(built, tmp_path):
     site, _, _ = built
     problems, requests = [], []
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS, viewport={"width": 1100, "height": 900}
-        )
+        context = _launch(playwright, tmp_path / "profile")
         try:
             page = context.new_page()
             page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
@@ -260,27 +340,31 @@ def test_page_sorts_and_draws_in_a_real_browser(built, tmp_path):
             page.goto((site / "index.html").as_uri())
             assert page.title() == "CNN lab <2024>"
             headers = page.eval_on_selector_all("#scoreboard thead th button", "buttons => buttons.map(b => b.textContent)")
-            assert headers == ["#", "Pseudonym", "Total", "conv2d_forward", "conv2d_backward", "lenet", "Speed"]
-            assert page.locator("#scoreboard tbody tr").count() == 7
+            assert headers == ["Rank", "Name", "Total", "Sizes and the forward pass", "The backward pass", "LeNet"]
+            assert page.locator("#scoreboard > tbody > tr").count() == 7
             totals = [float(t) for t in _column(page, 2)]
             assert totals == sorted(totals, reverse=True)
 
-            page.get_by_role("button", name="Pseudonym").click()
+            page.get_by_role("button", name="Name").click()
             names = _column(page, 1)
             assert names == sorted(names, key=str.lower)
-            assert page.locator("th", has=page.get_by_role("button", name="Pseudonym")).get_attribute("aria-sort") == "ascending"
-            page.get_by_role("button", name="Pseudonym").click()
+            assert page.locator("th", has=page.get_by_role("button", name="Name")).get_attribute("aria-sort") == "ascending"
+            page.get_by_role("button", name="Name").click()
             assert _column(page, 1) == sorted(names, key=str.lower, reverse=True)
 
-            page.get_by_role("button", name="lenet").click()
-            lenet = [float(t) for t in _column(page, 5)]
-            assert lenet == sorted(lenet, reverse=True)
-            page.get_by_role("button", name="lenet").click()
-            assert [float(t) for t in _column(page, 5)] == sorted(lenet)
+            page.get_by_role("button", name="The backward pass").click()
+            backward = [float(t) for t in _column(page, 4)]
+            assert backward == sorted(backward, reverse=True)
+            page.get_by_role("button", name="The backward pass").click()
+            assert [float(t) for t in _column(page, 4)] == sorted(backward)
 
-            page.get_by_role("button", name="Speed").click()
-            speeds = _column(page, 6)
-            assert speeds[-2:] == ["–", "–"] and "–" not in speeds[:-2] and speeds[0] == "0.80× · 1.10×"
+            # Each name opens that student's points per exercise.
+            ninja = page.locator("td.name details", has=page.locator("summary", has_text="Neural Ninja"))
+            assert not ninja.locator("table.exercises").is_visible()
+            ninja.locator("summary").click()
+            details = ninja.locator("table.exercises tr:not(.group)")
+            assert details.count() == len(EXERCISES) and details.first.is_visible()
+            assert details.all_inner_texts()[0].split("\t") == ["Convolution forward", "14 / 14"]
 
             figures = page.locator("figure.histogram-card")
             assert figures.count() == 1 + len(EXERCISES)
@@ -302,3 +386,41 @@ def test_page_sorts_and_draws_in_a_real_browser(built, tmp_path):
         shutil.copyfile(shot, target / "scoreboard.png")
     assert problems == []
     assert all(url.startswith("file://") for url in requests), requests
+
+
+def test_a_whole_course_fits_a_laptop_screen_with_or_without_javascript(tmp_path):
+    from autograder.config import load_config
+
+    sync_playwright = _browser_or_skip()
+    results = full_course(tmp_path / "RESULTS")
+    site = tmp_path / "site"
+    process = run_scoreboard(results, "--out", site, "--pseudonyms", tmp_path / "map.json")
+    assert process.returncode == 0, process.stderr
+    exercise_ids = {policy.exercise_id for policy in load_config().exercises}
+    with sync_playwright() as playwright:
+        for javascript in (True, False):
+            context = _launch(playwright, tmp_path / f"profile-{javascript}", java_script_enabled=javascript)
+            try:
+                page = context.new_page()
+                page.goto((site / "index.html").as_uri())
+                headers = page.eval_on_selector_all("#scoreboard thead th button", "buttons => buttons.map(b => b.textContent)")
+                assert len(headers) <= 9  # rank, name, total and one column per part of the course
+                assert not exercise_ids & set(headers) and all(" " in h or h.isalpha() for h in headers)  # words, not ids
+                layout = page.evaluate(VISIBLE)
+                assert layout["wrapScroll"] <= 0 and layout["pageScroll"] <= 0, layout  # nothing to scroll sideways
+                for left, right, top, bottom in layout["cells"]:
+                    assert 0 <= left < right <= LAPTOP["width"] and 0 <= top < bottom <= LAPTOP["height"], layout
+                assert page.get_by_text("Sorting needs JavaScript, which is off").is_visible() is (not javascript)
+                totals = [float(t) for t in _column(page, 2)]
+                assert totals == sorted(totals, reverse=True)
+                summary = page.locator("td.name summary").first
+                summary.click()
+                assert page.locator("td.name details[open] table.exercises tr:not(.group)").count() == len(exercise_ids)
+                if javascript:
+                    page.screenshot(path=str(tmp_path / "laptop.png"))
+            finally:
+                context.close()
+    if os.environ.get("CONVLAB_ARTIFACTS"):
+        target = Path(os.environ["CONVLAB_ARTIFACTS"])
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(tmp_path / "laptop.png", target / "scoreboard-1280x800.png")

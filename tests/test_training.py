@@ -15,7 +15,7 @@ from submissions import build_submission
 
 from autograder.paths import REPO_ROOT
 from reference import LeNet, softmax_cross_entropy
-from reference.data import load_digits
+from assignments.data import load_digits
 from reference.training import (
     EPOCHS,
     ProgressBar,
@@ -212,7 +212,7 @@ def test_data_shape_errors_are_explained():
 # on a shared machine that alone can triple the time. One thread is also the stricter test.
 ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 TRAIN_REFERENCE = (
-    "import json, time; from reference import LeNet; from reference.data import load_digits; "
+    "import json, time; from reference import LeNet; from assignments.data import load_digits; "
     "from reference.training import train; data = load_digits(); start = time.perf_counter(); "
     "history = train(LeNet(seed=0), *data, progress=False); "
     "print(json.dumps({'seconds': time.perf_counter() - start, 'history': history}))"

@@ -25,7 +25,7 @@ from autograder.paths import ASSIGNMENTS_DIR, REFERENCE_DIR, REPO_ROOT, STUDENT_
 from autograder.visible import passed, run_check, visible_checks
 from correct.styles import STYLES
 from submissions import build_submission
-from zoo.mistakes import MISTAKES
+from samples.mistakes import MISTAKES
 
 CONFIG = load_config()
 MAX_STUB_LINES = 40
@@ -86,7 +86,7 @@ LAYER_ROUNDING = "H_out must be an integer rounded DOWN"
     ("forward_rounding", None, None, None, "conv2d_forward", LAYER_ROUNDING),
 ])
 def test_the_visible_tests_name_division_and_rounding(tmp_path, name, module, old, new, marker, words):
-    from zoo.mistakes import BY_NAME
+    from samples.mistakes import BY_NAME
 
     if module is None:  # the zoo's loop-based conv2d_forward that rounds H_out
         mistake = BY_NAME["conv_forward_size_rounded"]
@@ -184,7 +184,7 @@ AGREEMENT_SAMPLE = ("conv_kernel_flipped", "max_pool_overwrite", "softmax_log_of
 @pytest.mark.parametrize("name", AGREEMENT_SAMPLE)
 def test_the_grader_and_the_visible_tests_agree_case_by_case(name, tmp_path):
     from autograder.grade import grade_submission
-    from zoo.mistakes import BY_NAME
+    from samples.mistakes import BY_NAME
 
     mistake = BY_NAME[name]
     folder = build_submission(tmp_path / name, {mistake.module: list(mistake.replacements)})

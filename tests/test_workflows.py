@@ -89,9 +89,17 @@ def test_course_grade_shards_merge_and_publish():
             if step.get("uses", "").startswith("actions/checkout@"):
                 assert step["with"]["persist-credentials"] is False
 
-    assert board["needs"] == "grade" and board["permissions"] == {"contents": "read"}
+    assert board["needs"] == "grade" and board["permissions"] == {"contents": "write"}  # it commits the map
     runs = " ".join(s.get("run", "") for s in steps(board))
     assert "convlab merge shards/results-shard-*" in runs and "convlab scoreboard results/merged --out site" in runs
+    # The map lives in the private repository, committed before the site is handed to Pages; no cache.
+    names = [s["name"] for s in steps(board)]
+    keep = next(i for i, s in enumerate(steps(board)) if "git add --force private/pseudonyms.json" in s.get("run", ""))
+    build = next(i for i, s in enumerate(steps(board)) if "convlab scoreboard" in s.get("run", ""))
+    hand = next(i for i, s in enumerate(steps(board)) if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    assert build < keep < hand, names
+    assert "--published published/scoreboard.json" in runs
+    assert not any(s.get("uses", "").startswith("actions/cache") for job in workflow["jobs"].values() for s in steps(job))
     uploads = [s for s in steps(board) if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
     assert [s["with"]["path"] for s in uploads] == ["site"]
     scoreboard = re.search(r"convlab scoreboard \S+ --out (\S+) --pseudonyms (\S+)", runs)

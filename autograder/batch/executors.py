@@ -6,8 +6,11 @@ kernel, say) breaks the pool; the unfinished tasks then run again in a new pool,
 and after a second break one at a time, so only the submission that kills its
 worker is marked as a grader error.
 
-Dask: ADDRESS is a scheduler ("tcp://host:8786") or "local:N", which starts a
-LocalCluster of N single-threaded worker processes on this machine for the run.
+Dask: ADDRESS is a scheduler ("tls://host:8786", or "tcp://..." on this machine) or
+"local:N", which starts a LocalCluster of N single-threaded worker processes on this
+machine for the run. Tasks carry the seed and the submissions' files, results carry the
+grades: across a network they travel only over TLS, with the certificates of TLS_FILES
+(commands/batch.py refuses a hidden seed over plain TCP to another machine).
 """
 from __future__ import annotations
 
@@ -22,6 +25,28 @@ from .worker import GradeOutcome, GradeTask, grade_task, init_pool_worker
 
 LOCAL_DASK_PREFIX = "local:"
 DASK_CONNECT_SECONDS = 30
+# --dask-tls DIR holds these: the cluster's certificate authority, and the client's certificate and key.
+TLS_FILES = {"tls_ca_file": "ca.pem", "tls_client_cert": "client.pem", "tls_client_key": "client-key.pem"}
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def tls_security(folder):
+    """A distributed.Security that speaks only TLS, with the certificates in folder (see TLS_FILES)."""
+    from pathlib import Path
+
+    from distributed.security import Security
+
+    paths = {name: Path(folder) / file for name, file in TLS_FILES.items()}
+    missing = [path.name for path in paths.values() if not path.is_file()]
+    if missing:
+        raise FileNotFoundError(f"missing {', '.join(missing)}")
+    return Security(**{name: str(path) for name, path in paths.items()}, require_encryption=True)
+
+
+def is_loopback(address: str) -> bool:
+    """Whether a tcp:// address stays on this machine."""
+    host = address.split("://", 1)[-1].rsplit(":", 1)[0]
+    return host in LOOPBACK_HOSTS
 
 
 def default_jobs() -> int:
@@ -94,12 +119,16 @@ def _stop_pool(executor: ProcessPoolExecutor) -> None:
         process.join(timeout=5)
 
 
-def run_on_dask(tasks: Iterable[GradeTask], address: str) -> Iterator[GradeOutcome]:
-    """Grade tasks on a Dask cluster (an address, or "local:N"); yield each outcome as it finishes."""
+def run_on_dask(tasks: Iterable[GradeTask], address: str, security=None) -> Iterator[GradeOutcome]:
+    """Grade tasks on a Dask cluster (an address, or "local:N"); yield each outcome as it finishes.
+
+    security: the distributed.Security to present to a tls:// scheduler (tls_security).
+    """
     from distributed import Client, as_completed
 
     cluster = _local_cluster(address) if address.startswith(LOCAL_DASK_PREFIX) else None
-    client = Client(cluster if cluster is not None else address, timeout=DASK_CONNECT_SECONDS)
+    options = {"security": security} if security is not None else {}
+    client = Client(cluster if cluster is not None else address, timeout=DASK_CONNECT_SECONDS, **options)
     run_id = uuid.uuid4().hex[:8]
     try:
         futures = {}

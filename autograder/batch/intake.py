@@ -47,6 +47,7 @@ class Intake:
     files: dict[str, bytes] = field(default_factory=dict)  # POSIX relative path -> content, re-rooted
     notes: list[str] = field(default_factory=list)  # what was left out, for the student and the CSV
     refusal: str | None = None  # why nothing could be graded (then files is empty)
+    skip: str | None = None  # why this entry is not a submission at all (a stray file, an empty folder)
     pseudonym_choice: str | None = None  # first line of pseudonym.txt, if the student wrote one
 
     @property
@@ -55,15 +56,23 @@ class Intake:
 
 
 def read_submission(submission: Submission) -> Intake:
-    """The Intake of one submission; never raises for anything a student can put in it."""
+    """The Intake of one submission; never raises for anything a student can put in it.
+
+    An entry that is not a submission (a file that is not a zip, a link, a folder holding
+    no files) gets `skip` set: the batch lists it as skipped and grades nothing.
+    """
     intake = Intake()
+    if submission.kind not in (FOLDER, ZIP):
+        intake.skip = _not_a_submission(submission.path)
+        return intake
     try:
         if submission.kind == FOLDER:
             files = _read_folder(submission.path, intake.notes)
-        elif submission.kind == ZIP:
-            files = _read_zip(submission.path, intake.notes)
         else:
-            raise Refused(_not_a_submission(submission.path))
+            files = _read_zip(submission.path, intake.notes)
+        if not files and submission.kind == FOLDER and not intake.notes:
+            intake.skip = "an empty folder: it holds no files"
+            return intake
         if not files:
             raise Refused("the submission is empty: it holds no files")
     except Refused as refusal:
@@ -84,8 +93,8 @@ def read_submission(submission: Submission) -> Intake:
 
 def _not_a_submission(path: Path) -> str:
     if path.is_symlink():
-        return f"{printable_name(path.name)} is a link, not a folder or a .zip file"
-    return f"{printable_name(path.name)} is not a folder or a .zip file: upload your modules in a folder or a zip"
+        return "a link, not a folder or a .zip file"
+    return "not a folder or a .zip file"
 
 
 def _quoted(name: str) -> str:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..report.atomic import write_bytes_atomic
-from .export import write_grades_csv
-from .store import RECORD_FILE, RESULTS_FILE, SUMMARY_FILE, read_manifest, read_record, submission_folder, sweep_temporary_files, write_manifest
+from .export import write_grades_csv, write_skipped_csv
+from .store import CODE_FOLDER, RECORD_FILE, RESULTS_FILE, SUMMARY_FILE, read_manifest, read_record, submission_folder, sweep_temporary_files, write_manifest
 
 MUST_AGREE = {
     "seed_fingerprint": "seeds",
@@ -101,13 +101,16 @@ def merge_results(inputs: list[Path], out: Path) -> MergeSummary:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     sweep_temporary_files(out)
-    for key, (path, _record) in sorted(chosen.items()):
+    for key, (path, record) in sorted(chosen.items()):
         source, target = submission_folder(path, key), submission_folder(out, key)
-        for name in (RESULTS_FILE, SUMMARY_FILE, RECORD_FILE):  # the record last, as a batch writes it
+        code = [f"{CODE_FOLDER}/{name}" for name in record.get("code", [])]
+        for name in (*code, RESULTS_FILE, SUMMARY_FILE, RECORD_FILE):  # the record last, as a batch writes it
             if (source / name).is_file():
                 write_bytes_atomic(target / name, (source / name).read_bytes())
     records = [record for _key, (_path, record) in sorted(chosen.items(), key=lambda item: (item[1][1].get("submission", ""), item[0]))]
     write_grades_csv(out, records)
+    skipped = sorted({(e["name"], e["reason"]) for _, manifest in manifests for e in manifest.get("not_submissions", [])})
+    write_skipped_csv(out, skipped)
     first = manifests[0][1]
     write_manifest(
         out,
@@ -117,6 +120,7 @@ def merge_results(inputs: list[Path], out: Path) -> MergeSummary:
             "merged_from": [{"folder": str(path), "shard": manifest.get("shard")} for path, manifest in manifests],
             "discovered": len(records),
             "submissions": [{"key": r["key"], "name": r["submission"]} for r in records],
+            "not_submissions": [{"name": name, "reason": reason} for name, reason in skipped],
             "finished": True,
         },
     )

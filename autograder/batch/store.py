@@ -2,9 +2,11 @@
 
     RESULTS/batch.json                  what the finished run covered: fingerprints, shard, submission keys
     RESULTS/grades.csv                  one row per submission of the run
+    RESULTS/skipped.csv                 the entries that are not submissions, and why
     RESULTS/submissions/<key>/results.json   Gradescope's results.json
     RESULTS/submissions/<key>/summary.json   the scoreboard summary (no messages, no hidden seed)
-    RESULTS/submissions/<key>/record.json    the batch's own record: fingerprints, points, notes
+    RESULTS/submissions/<key>/record.json    the batch's own record: fingerprints, points, notes, failures
+    RESULTS/submissions/<key>/code/*.py      the student modules graded (for `convlab similarity`)
 
 Every file is replaced atomically (report.atomic), and record.json is written last:
 a record that matches the run therefore always stands next to complete result files,
@@ -19,16 +21,18 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..report.atomic import write_json_atomic
+from ..report.atomic import write_bytes_atomic, write_json_atomic
 
 RECORD_FORMAT = "convlab-batch-record/1"
 MANIFEST_FORMAT = "convlab-batch/1"
 SUBMISSIONS_FOLDER = "submissions"
 MANIFEST_FILE = "batch.json"
 CSV_FILE = "grades.csv"
+SKIPPED_FILE = "skipped.csv"
 RECORD_FILE = "record.json"
 RESULTS_FILE = "results.json"
 SUMMARY_FILE = "summary.json"
+CODE_FOLDER = "code"
 # report.atomic names its temporary files ".<name>.<random>.tmp" next to the destination.
 TEMPORARY_FILE = re.compile(r"^\..+\.tmp$")
 
@@ -53,6 +57,15 @@ class RunFingerprint:
             "config_fingerprint": self.config_sha,
             "lang": self.lang,
         }
+
+
+SHORT_FINGERPRINT = 19  # "scrypt:" and 12 hex digits: enough to tell runs apart in a message
+
+
+def short_fingerprint(value) -> str:
+    """A fingerprint cut for messages ("scrypt:0123456789ab...")."""
+    text = str(value)
+    return text[:SHORT_FINGERPRINT] + "..." if len(text) > SHORT_FINGERPRINT else text
 
 
 def submission_folder(results: Path, key: str) -> Path:
@@ -85,15 +98,19 @@ def is_current(record: dict | None, content_sha: str, run: RunFingerprint, resul
     if any(record.get(name) != value for name, value in run.as_dict().items()):
         return False
     folder = submission_folder(results, record["key"])
-    return all((folder / name).is_file() for name in (RESULTS_FILE, SUMMARY_FILE))
+    code = [f"{CODE_FOLDER}/{name}" for name in record.get("code", [])]
+    return all((folder / name).is_file() for name in (RESULTS_FILE, SUMMARY_FILE, *code))
 
 
-def write_submission(results: Path, key: str, gradescope: dict | None, summary: dict | None, record: dict) -> None:
+def write_submission(results: Path, key: str, gradescope: dict | None, summary: dict | None, record: dict, code: dict[str, bytes] | None = None) -> None:
     """Write one submission's files, record.json last (see the module docstring).
 
     gradescope and summary are None for a grader error: older result files are then removed.
+    code: the student modules (file name -> bytes) to keep beside the record.
     """
     folder = submission_folder(results, key)
+    for name, data in (code or {}).items():
+        write_bytes_atomic(folder / CODE_FOLDER / name, data)
     for name, data in ((RESULTS_FILE, gradescope), (SUMMARY_FILE, summary)):
         if data is not None:
             write_json_atomic(folder / name, data)
@@ -109,6 +126,15 @@ def write_manifest(results: Path, manifest: dict) -> None:
 def read_manifest(results: Path) -> dict | None:
     manifest = read_json(Path(results) / MANIFEST_FILE)
     return manifest if manifest and manifest.get("format") == MANIFEST_FORMAT else None
+
+
+def scored_records(results: Path) -> list[dict] | None:
+    """The records with a score (graded or refused) of the submissions batch.json lists; None without batch.json."""
+    manifest = read_manifest(results)
+    if manifest is None:
+        return None
+    records = (read_record(results, entry["key"]) for entry in manifest.get("submissions", []))
+    return [r for r in records if r is not None and r.get("status") != FAILED and r.get("points") is not None]
 
 
 def sweep_temporary_files(results: Path) -> int:

@@ -42,6 +42,7 @@ class GradeTask:
     config: object  # the loaded grading policy, the same object for every task of a run
     config_sha: str
     exercise_threads: int = 1  # exercises graded at once (grade_submission's exercise_threads)
+    measure_speed: bool = False  # also time conv2d_forward and a LeNet step against the reference (autograder/speed.py)
 
 
 @dataclass
@@ -108,7 +109,7 @@ def _grade_files(task: GradeTask, files: dict[str, bytes]):
             path.write_bytes(data)
         return grade_submission(
             folder, seed=task.seed, seed_kind=task.seed_kind, config=task.config, lang=task.lang,
-            measure_speed=True, exercise_threads=task.exercise_threads,
+            measure_speed=task.measure_speed, exercise_threads=task.exercise_threads,
         )
 
 

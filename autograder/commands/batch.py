@@ -42,6 +42,9 @@ def batch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--assignment", metavar="NAME", help="with nbgrader's layout: the assignment folder to grade (needed when there are several)")
     parser.add_argument("--config", metavar="FILE", type=Path, help="grading policy to use (default: the repository's grading.toml)")
     parser.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the messages (default: en)")
+    parser.add_argument("--speed", action="store_true", help="also time conv2d_forward and a LeNet step against the reference, for grades.csv (about 3 s per submission)")
+    parser.add_argument("--force", action="store_true", help="RESULTS holds another seed's or grading policy's results: move them aside (RESULTS.replaced-<time>) and start over")
+    parser.add_argument("--dask-tls", metavar="DIR", type=Path, help="with a tls:// scheduler: the folder holding ca.pem, client.pem and client-key.pem (see docs/batch.md)")
 
 
 def merge_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,7 +57,7 @@ def _batch(args: argparse.Namespace) -> int:
     from ..batch.discover import DiscoveryError
     from ..batch.executors import default_jobs
     from ..batch.fingerprint import file_fingerprint
-    from ..batch.run import BatchOptions, run_batch
+    from ..batch.run import BatchOptions, BatchRefused, run_batch
     from ..batch.shard import parse_shard
 
     submissions = existing_folder(args.submissions)
@@ -80,10 +83,13 @@ def _batch(args: argparse.Namespace) -> int:
         shard=shard,
         dask=args.dask,
         assignment=args.assignment,
+        force=args.force,
+        measure_speed=args.speed,
+        dask_security=dask_security(args.dask, args.dask_tls, seed_kind),
     )
     try:
         summary = run_batch(options)
-    except DiscoveryError as error:
+    except (DiscoveryError, BatchRefused) as error:
         raise CommandError(str(error)) from None
     except ImportError as error:
         if args.dask and "distributed" in str(error):
@@ -98,6 +104,38 @@ def _batch(args: argparse.Namespace) -> int:
     for failure in summary.failures:
         print(f"convlab batch: grader error: {failure}", file=sys.stderr)
     return EXIT_GRADER_FAILED if summary.failed else EXIT_OK
+
+
+def dask_security(address: str | None, tls_folder: Path | None, seed_kind: str):
+    """The Security a Dask client needs, or None; refuses to send a hidden seed over plain TCP.
+
+    Tasks carry the seed and the submissions; results carry the grades. On a remote
+    cluster they travel only over TLS (`tls://` scheduler, certificates in --dask-tls).
+    `local:N` starts its own cluster with temporary certificates (batch/executors.py).
+    """
+    if address is None:
+        if tls_folder is not None:
+            raise CommandError("--dask-tls goes with --dask tls://host:port")
+        return None
+    if address.startswith("local:"):
+        return None
+    if address.startswith("tls://"):
+        if tls_folder is None:
+            raise CommandError(f"--dask {address} needs --dask-tls DIR: the folder with ca.pem, client.pem and client-key.pem")
+        from ..batch.executors import tls_security
+
+        try:
+            return tls_security(tls_folder)
+        except FileNotFoundError as error:
+            raise CommandError(f"--dask-tls {tls_folder}: {error}") from None
+    from ..batch.executors import is_loopback
+
+    if seed_kind == "hidden" and not is_loopback(address):
+        raise CommandError(
+            f"--dask {address}: the hidden seed and the submissions would travel unencrypted. "
+            "Start the cluster with TLS and pass --dask tls://host:port --dask-tls DIR (docs/batch.md), or use --dask local:N"
+        )
+    return None
 
 
 def batch(args: argparse.Namespace) -> int:

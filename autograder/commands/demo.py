@@ -1,9 +1,10 @@
 """`convlab demo`: the main job on the bundled submissions, from grading to the scoreboard.
 
-Copies reference/ (the instructors' solution: full marks), assignments/ (the stubs: nothing
-implemented) and every folder under samples/ (one planted mistake each) into OUT/submissions
-as one course, each with its scoreboard name in pseudonym.txt, and grades it as
-`convlab batch` does (isolated, in parallel, with the public seed) into OUT/results. Then it
+Writes one course into OUT/submissions: reference/ (the instructors' solution: full marks),
+assignments/ (the stubs: nothing implemented) and one sample per mistake named in
+samples/mistakes.py's SAMPLES (the reference with that one mistake planted, built now from
+today's reference), each with its scoreboard name in pseudonym.txt. It grades the course as
+`convlab batch` does (isolated, in parallel, with the public seed) into OUT/results, then
 prints each submission's table in compact form, a summary row per submission, and the
 scoreboard, whose site (index.html, scoreboard.csv, scoreboard.json) it writes to
 OUT/scoreboard as `convlab scoreboard` does. OUT is out/demo unless --out says otherwise;
@@ -13,11 +14,12 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib
 import shutil
 import sys
 from pathlib import Path
 
-from ..paths import ASSIGNMENTS_DIR, GRADING_TOML, REFERENCE_DIR, REPO_ROOT, SAMPLES_DIR
+from ..paths import ASSIGNMENTS_DIR, GRADING_TOML, REFERENCE_DIR, REPO_ROOT
 from ..report.labels import LANGUAGES
 from ..safe_text import clean
 from .common import EXIT_GRADER_FAILED, EXIT_OK, CommandError, load_grading_config, run_command, table_width, use_color
@@ -27,7 +29,7 @@ DEFAULT_OUT = REPO_ROOT / "out" / "demo"
 # student id, so not the folder's name).
 CHOSEN_NAMES = {"reference": "Reference solution", "assignments": "Untouched stubs"}
 # The scoreboard's columns the terminal shows (scoreboard.csv has one per exercise too).
-TERMINAL_COLUMNS = {"rank": "rank", "pseudonym": "name", "points": "total", "speed_conv2d_forward": "conv speed", "speed_lenet_step": "LeNet step speed"}
+TERMINAL_COLUMNS = {"rank": "rank", "pseudonym": "name", "points": "total"}
 JUNK = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".hypothesis", "*.pyc")
 # Written into OUT by the demo: only a folder holding it is ever emptied by a later run.
 MARKER = ".convlab-demo"
@@ -39,31 +41,50 @@ def demo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="OUT", type=Path, default=DEFAULT_OUT, help="folder for the course, its results and the scoreboard (default: out/demo)")
 
 
-def demo_submissions() -> list[tuple[str, Path]]:
-    """(name, folder) of every bundled submission, in the order the demo shows them."""
-    found = [("reference", REFERENCE_DIR), ("assignments", ASSIGNMENTS_DIR)]
-    if SAMPLES_DIR.is_dir():
-        found += [(f"samples/{p.name}", p) for p in sorted(SAMPLES_DIR.iterdir()) if p.is_dir() and not p.name.startswith((".", "_"))]
-    return [(name, folder) for name, folder in found if folder.is_dir()]
+def mistakes_module():
+    """samples/mistakes.py: the mistakes as data (kept in the course repository, never released)."""
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    return importlib.import_module("samples.mistakes")
+
+
+def demo_submissions() -> list[str]:
+    """The bundled submissions, in the order the demo shows them: reference, assignments, the samples."""
+    return ["reference", "assignments", *mistakes_module().SAMPLES]
 
 
 def course_folder_name(name: str) -> str:
-    """The course folder of a bundled submission: samples/no_rot180 -> no_rot180."""
-    return name.rsplit("/", 1)[-1]
+    """The course folder of a bundled submission: its name."""
+    return name
 
 
 def chosen_name(name: str) -> str:
-    """The scoreboard name a bundled submission chooses: samples/no_rot180 -> No rot180."""
-    folder = course_folder_name(name)
-    return CHOSEN_NAMES.get(folder, folder.replace("_", " ").capitalize())
+    """The scoreboard name a bundled submission chooses: delta_out_no_rot180 -> Delta out no rot180."""
+    return CHOSEN_NAMES.get(name, name.replace("_", " ").capitalize())
+
+
+def submission_files(name: str) -> dict[str, str] | Path:
+    """A sample's files (name -> source, the mistake planted now), or the folder of reference/ or assignments/."""
+    if name == "reference":
+        return REFERENCE_DIR
+    if name == "assignments":
+        return ASSIGNMENTS_DIR
+    mistakes = mistakes_module()
+    return mistakes.planted_sources(mistakes.BY_NAME[name])
 
 
 def build_course(out: Path) -> Path:
     """OUT/submissions: one folder per bundled submission, its chosen scoreboard name in pseudonym.txt."""
     course = out / "submissions"
-    for name, folder in demo_submissions():
+    for name in demo_submissions():
         target = course / course_folder_name(name)
-        shutil.copytree(folder, target, ignore=JUNK)
+        files = submission_files(name)
+        if isinstance(files, Path):
+            shutil.copytree(files, target, ignore=JUNK)
+        else:
+            target.mkdir(parents=True)
+            for file_name, text in files.items():
+                (target / file_name).write_text(text, encoding="utf-8")
         (target / "pseudonym.txt").write_text(chosen_name(name) + "\n", encoding="utf-8")
     return course
 
@@ -114,7 +135,7 @@ def _publish(results: Path, out: Path) -> Path:
 
 
 def render_scoreboard(site: Path) -> str:
-    """The site's scoreboard.csv as an aligned text table: rank, name, total and the speed ratios."""
+    """The site's scoreboard.csv as an aligned text table: rank, name, total."""
     with open(site / "scoreboard.csv", newline="", encoding="utf-8") as handle:
         table = list(csv.DictReader(handle))
     rows = [list(TERMINAL_COLUMNS.values())] + [[row.get(column) or "" for column in TERMINAL_COLUMNS] for row in table]
@@ -133,7 +154,7 @@ def _demo(args: argparse.Namespace) -> int:
     graded = _grade_course(course, out / "results", config, args.lang)
     width, color = table_width(), use_color(sys.stdout)
     results = []
-    for name, _ in demo_submissions():
+    for name in demo_submissions():
         result = graded[course_folder_name(name)]
         result.submission = clean(name)
         results.append(result)
@@ -144,8 +165,6 @@ def _demo(args: argparse.Namespace) -> int:
     print()
     print(f"Scoreboard ({site / 'index.html'}):")
     print(render_scoreboard(site))
-    print()
-    print("speed: the submission's time over the reference's, measured in the same run (below 1: faster)")
     return EXIT_OK
 
 

@@ -1,8 +1,12 @@
-"""`convlab notebooks [--check]`: build the nbgrader course's source folder, or check it is current.
+"""`convlab notebooks [COURSE] [--check]`: build the nbgrader course folder, or check it is current.
 
-    convlab notebooks           write course/source/<assignment>/ (notebooks + the students' package)
-    convlab notebooks --check   list what is stale and exit 1, writing nothing
+    convlab notebooks            build course/source/<assignment>/ (notebooks + the students' package)
+    convlab notebooks COURSE     build a whole nbgrader course folder elsewhere: COURSE/nbgrader_config.py
+                                 and COURSE/source/<assignment>/
+    convlab notebooks --check    list what is stale and exit 1, writing nothing
 
+The source folder is a build output (the repository does not keep it): build it before
+`nbgrader generate_assignment`, as the tests and docs/instructor-guide.md do.
 Exit codes: 0 up to date (or rewritten), 1 stale (--check), 2 the build failed (the
 message says why: grading.toml and the parts disagree, reference/ cannot be released...).
 """
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ..paths import REPO_ROOT
 
@@ -20,20 +25,31 @@ EXIT_FAILED = 2
 
 def notebooks_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
+        "course",
+        metavar="COURSE",
+        nargs="?",
+        type=Path,
+        help="the nbgrader course folder to build (default: the repository's course/)",
+    )
+    parser.add_argument(
         "--check",
         action="store_true",
-        help="list the stale files of course/source/ and exit 1, without writing anything",
+        help="list the stale files of COURSE/source/ and exit 1, without writing anything",
     )
 
 
 def notebooks(args: argparse.Namespace) -> int:
-    from ..notebooks.build import BuildError, assignment_dir, sync
+    from ..notebooks.build import BuildError, assignment_dir, sync, write_course_config
+    from ..notebooks.course import COURSE_DIR
     from ..release import ReleaseError
 
-    folder = assignment_dir()
+    course = getattr(args, "course", None) or COURSE_DIR
+    folder = assignment_dir(course / "source")
     shown = _display(folder)
     try:
         stale, wrote = sync(folder, check=args.check)
+        if not args.check:
+            write_course_config(course)
     except (BuildError, ReleaseError, ValueError) as error:
         print(f"convlab notebooks: {error}", file=sys.stderr)
         return EXIT_FAILED

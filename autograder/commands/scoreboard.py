@@ -25,6 +25,8 @@ def scoreboard_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pick", choices=("best", "latest"), help="which submission of a student counts (default: grading.toml [scoreboard] pick, else best)")
     parser.add_argument("--title", metavar="TEXT", help="the page title")
     parser.add_argument("--config", metavar="FILE", type=Path, help="grading policy holding the [scoreboard] table (default: the repository's grading.toml)")
+    parser.add_argument("--published", metavar="FILE", type=Path, help="the last publication's scoreboard.json, if any (default: SITE's own); the map must be the one it used")
+    parser.add_argument("--new-pseudonyms", action="store_true", help="publish even though the last publication used another (or a lost) pseudonym map: every student gets a new name")
 
 
 def _scoreboard(args: argparse.Namespace) -> int:
@@ -46,7 +48,7 @@ def _scoreboard(args: argparse.Namespace) -> int:
         raise CommandError(str(error), EXIT_GRADER_FAILED) from None
     map_path = args.pseudonyms or Path(config_path).resolve().parent / settings.pseudonym_map
     try:
-        summary = build_scoreboard(args.results, args.out, settings, map_path)
+        summary = build_scoreboard(args.results, args.out, settings, map_path, published=args.published, new_pseudonyms=args.new_pseudonyms)
     except (CollectError, PseudonymError) as error:
         raise CommandError(str(error), EXIT_USAGE) from None
     except OSError as error:

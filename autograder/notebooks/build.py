@@ -1,5 +1,8 @@
 """Build the nbgrader source folder from reference/ and grading.toml, or check that it is current.
 
+The folder is a build output, made when an instructor (or a test) asks for it; the
+repository keeps only its sources.
+
     course/source/<assignment>/<part>.ipynb            one notebook per part (parts/)
     course/source/<assignment>/assignments/...         the student's package: the stubs
                                                        `convlab release` generates, the provided
@@ -23,7 +26,7 @@ from ..release import (
     render_assignments,
 )
 from .cells import grade_id, to_json
-from .course import ASSIGNMENT, KERNEL_DISPLAY_NAME, KERNEL_NAME, PACKAGE, SOURCE_DIR
+from .course import ASSIGNMENT, COURSE_CONFIG, KERNEL_DISPLAY_NAME, KERNEL_NAME, PACKAGE, SOURCE_DIR
 from .parts import Context, Part, header, parts
 
 NBFORMAT = 4
@@ -144,6 +147,17 @@ def stale_files(expected: dict[str, bytes], folder: Path) -> dict[str, str]:
 def assignment_dir(source_dir: Path = SOURCE_DIR) -> Path:
     """course/source/<assignment>/"""
     return source_dir / ASSIGNMENT
+
+
+def write_course_config(course: Path) -> Path:
+    """course/nbgrader_config.py: the course's own file, or a copy of it when course is another folder."""
+    target = Path(course) / COURSE_CONFIG.name
+    if not target.exists() or target.resolve() != COURSE_CONFIG.resolve():
+        data = COURSE_CONFIG.read_bytes()
+        if not target.is_file() or target.read_bytes() != data:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    return target
 
 
 def sync(folder: Path, *, check: bool, config=None) -> tuple[dict[str, str], bool]:

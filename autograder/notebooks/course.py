@@ -1,7 +1,7 @@
 """Where the nbgrader course lives and what nbgrader must leave alone.
 
     course/nbgrader_config.py             nbgrader's settings (imports the names below)
-    course/source/<ASSIGNMENT>/*.ipynb    one notebook per part (built, never edited)
+    course/source/<ASSIGNMENT>/*.ipynb    one notebook per part (built by `convlab notebooks`, never edited)
     course/source/<ASSIGNMENT>/assignments/   the package students edit: stubs, provided
                                           modules, visible tests (built from reference/)
 
@@ -13,7 +13,8 @@ from __future__ import annotations
 from ..paths import REPO_ROOT, STUDENT_MODULES
 
 COURSE_DIR = REPO_ROOT / "course"
-SOURCE_DIR = COURSE_DIR / "source"
+COURSE_CONFIG = COURSE_DIR / "nbgrader_config.py"
+SOURCE_DIR = COURSE_DIR / "source"  # built by `convlab notebooks`, not kept in the repository
 COURSE_ID = "convlab"
 ASSIGNMENT = "cnn"
 PACKAGE = "assignments"

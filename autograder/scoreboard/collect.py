@@ -9,13 +9,10 @@ have no score.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..batch.store import FAILED, read_manifest, read_record
-
-SPEED_KEYS = ("conv2d_forward", "lenet_step")
+from ..batch.store import scored_records
 
 
 class CollectError(Exception):
@@ -35,15 +32,8 @@ class Row:
     points: float
     points_possible: float
     exercises: dict[str, float]
-    speed: dict[str, float] | None
     pseudonym: str = ""
     rank: int = 0
-
-    @property
-    def speed_score(self) -> float | None:
-        """The geometric mean of the speed ratios (what the speed column sorts by), or None."""
-        values = [v for v in (self.speed or {}).values() if v > 0]
-        return math.exp(sum(map(math.log, values)) / len(values)) if values else None
 
 
 @dataclass
@@ -56,13 +46,10 @@ class Board:
 def load_records(results_folders: list[Path]) -> list[dict]:
     records = []
     for folder in results_folders:
-        manifest = read_manifest(folder)
-        if manifest is None:
+        found = scored_records(folder)
+        if found is None:
             raise CollectError(f"{folder} holds no batch.json: pass a RESULTS folder written by `convlab batch` or `convlab merge`")
-        for entry in manifest.get("submissions", []):
-            record = read_record(folder, entry["key"])
-            if record is not None and record.get("status") != FAILED and record.get("points") is not None:
-                records.append(record)
+        records += found
     return records
 
 
@@ -91,14 +78,6 @@ def exercises_of(records: list[dict]) -> list[Exercise]:
     return list(found.values())
 
 
-def _speed(record: dict) -> dict[str, float] | None:
-    speed = record.get("speed")
-    if not isinstance(speed, dict):
-        return None
-    clean = {k: float(speed[k]) for k in SPEED_KEYS if isinstance(speed.get(k), (int, float)) and math.isfinite(speed[k]) and speed[k] > 0}
-    return clean or None
-
-
 def build_board(results_folders: list[Path], pick: str) -> Board:
     """The rows (not yet named or ranked) of every student in the RESULTS folders."""
     records = load_records(results_folders)
@@ -109,7 +88,6 @@ def build_board(results_folders: list[Path], pick: str) -> Board:
             points=float(record["points"]),
             points_possible=float(record["points_possible"]),
             exercises={e["id"]: float(e["points"]) for e in record.get("exercises") or []},
-            speed=_speed(record),
         )
         for student, record in sorted(shown.items())
     ]

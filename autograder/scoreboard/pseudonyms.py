@@ -12,8 +12,13 @@ from the ids (no hash can be reversed by guessing ids), and it must never be
 published: the scoreboard command refuses a map inside the site folder.
 
     {"format": "convlab-pseudonyms/1",
+     "id": "<random hex>",                      # names this map; the published site records it
      "pseudonyms": {"<student id>": "Quiet Heron 42", ...},
      "opt_out": ["<student id>", ...]}          # instructors can opt students out here too
+
+Losing the map would reshuffle every random name and bring opted-out students back, so
+a map must outlive the runs that use it (keep it in the private course repository) and
+`check_continuity` refuses to publish over a site that another map, or a lost one, named.
 """
 from __future__ import annotations
 
@@ -28,6 +33,8 @@ from pathlib import Path
 from ..report.atomic import write_json_atomic
 
 MAP_FORMAT = "convlab-pseudonyms/1"
+INSTRUCTOR_REPORT_MARKER = ".convlab-instructor-report"  # instructor/page.py writes it into every report folder
+MAP_ID_BYTES = 8
 PRIVATE_MODE = 0o600
 CHOSEN_NAME = re.compile(r"[^\W_][\w .-]{1,23}")
 OPT_OUT_WORDS = frozenset({"opt-out", "optout", "opt out", "-"})
@@ -56,19 +63,27 @@ class PseudonymMap:
     pseudonyms: dict[str, str] = field(default_factory=dict)
     opt_out: set[str] = field(default_factory=set)
     changed: bool = False
+    id: str = field(default_factory=lambda: secrets.token_hex(MAP_ID_BYTES))
+    existed: bool = False  # read from a file, not started afresh
 
     @classmethod
     def load(cls, path: Path) -> "PseudonymMap":
         path = Path(path)
         if not path.exists():
-            return cls(path)
+            return cls(path, changed=True)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
             raise PseudonymError(f"cannot read the pseudonym map {path}: {error}") from None
         if not isinstance(data, dict) or data.get("format") != MAP_FORMAT or not isinstance(data.get("pseudonyms"), dict):
             raise PseudonymError(f"{path} is not a pseudonym map (format {MAP_FORMAT})")
-        return cls(path, {str(k): str(v) for k, v in data["pseudonyms"].items()}, {str(s) for s in data.get("opt_out", [])})
+        map_id = data.get("id")
+        loaded = cls(path, {str(k): str(v) for k, v in data["pseudonyms"].items()}, {str(s) for s in data.get("opt_out", [])}, existed=True)
+        if isinstance(map_id, str) and map_id:
+            loaded.id = map_id
+        else:
+            loaded.changed = True  # a map from before maps had ids: save it with its new one
+        return loaded
 
     def generated(self, student: str, taken: set[str]) -> str:
         """The student's random pseudonym, drawn now (and remembered) if they have none yet."""
@@ -79,13 +94,13 @@ class PseudonymMap:
         return self.pseudonyms[student]
 
     def save(self) -> None:
-        """Write the map (only readable by its owner) when new pseudonyms were drawn."""
+        """Write the map (only readable by its owner) when it is new or new pseudonyms were drawn."""
         if not self.changed:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not self.path.exists():
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
-        data = {"format": MAP_FORMAT, "pseudonyms": dict(sorted(self.pseudonyms.items())), "opt_out": sorted(self.opt_out)}
+        data = {"format": MAP_FORMAT, "id": self.id, "pseudonyms": dict(sorted(self.pseudonyms.items())), "opt_out": sorted(self.opt_out)}
         write_json_atomic(self.path, data)
         self.changed = False
 
@@ -143,6 +158,33 @@ def assign(choices: dict[str, str | None], mapping: PseudonymMap) -> tuple[dict[
 
 
 def check_private(map_path: Path, site: Path) -> None:
-    """Refuse a pseudonym map that would be published with the site."""
+    """Refuse a pseudonym map that would be published with the site, or a site folder holding an instructor report."""
     if Path(map_path).resolve().is_relative_to(Path(site).resolve()):
         raise PseudonymError(f"the pseudonym map {map_path} lies inside the site folder {site}: keep it private, outside the site")
+    site = Path(site)
+    if site.is_dir() and any(site.rglob(INSTRUCTOR_REPORT_MARKER)):
+        raise PseudonymError(f"{site} holds an instructor report (similarity or misconceptions): never publish it; build the site elsewhere")
+
+
+def check_continuity(mapping: PseudonymMap, published: dict | None, published_where: str, new_pseudonyms: bool) -> None:
+    """Refuse to publish with a map other than the one the last publication used (or without it).
+
+    published: the scoreboard.json of the last publication, or None when there was none.
+    """
+    if published is None or new_pseudonyms:
+        return
+    named = published.get("pseudonym_map")
+    advice = (
+        "Restore the map (keep it in the private course repository; docs/batch.md), or pass "
+        "--new-pseudonyms to give every student a new name on purpose."
+    )
+    if not mapping.existed:
+        raise PseudonymError(
+            f"{published_where} was published with a pseudonym map{f' ({named})' if named else ''}, but {mapping.path} "
+            f"does not exist: publishing now would give every student a new name and show students who opted out. {advice}"
+        )
+    if named and named != mapping.id:
+        raise PseudonymError(
+            f"{published_where} was published with the pseudonym map {named}, but {mapping.path} is the map {mapping.id}: "
+            f"publishing now would reshuffle the names. {advice}"
+        )

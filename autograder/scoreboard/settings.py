@@ -4,7 +4,6 @@
     title = "convlab scoreboard"
     pick = "best"                             # per student: "best" or "latest" submission
     pseudonym_map = "private/pseudonyms.json" # the private student -> pseudonym file (relative to grading.toml)
-    show_speed = true                         # the speed column (when the grader measured speed)
     histogram_bins = 10                       # bars per histogram
 
 Every key is optional; an unknown key or a bad value is refused with a message naming it.
@@ -29,7 +28,6 @@ class ScoreboardSettings:
     title: str = "convlab scoreboard"
     pick: str = "best"
     pseudonym_map: str = "private/pseudonyms.json"
-    show_speed: bool = True
     histogram_bins: int = 10
 
 
@@ -47,8 +45,6 @@ def validate(table: dict, where: str = "[scoreboard]") -> ScoreboardSettings:
         raise SettingsError(f"{where} pick: {' or '.join(map(repr, PICKS))}, got {settings.pick!r}")
     if not isinstance(settings.pseudonym_map, str) or not settings.pseudonym_map:
         raise SettingsError(f"{where} pseudonym_map: a file path")
-    if not isinstance(settings.show_speed, bool):
-        raise SettingsError(f"{where} show_speed: true or false, got {settings.show_speed!r}")
     bins = settings.histogram_bins
     if isinstance(bins, bool) or not isinstance(bins, int) or not MIN_BINS <= bins <= MAX_BINS:
         raise SettingsError(f"{where} histogram_bins: a whole number from {MIN_BINS} to {MAX_BINS}, got {bins!r}")

@@ -1,5 +1,11 @@
 """Write the scoreboard site: index.html, its CSS and JS, scoreboard.csv and scoreboard.json.
 
+The page fits a laptop screen (1280 x 800): the ranking has one column per part of the
+course (the notebooks' parts: "The backward pass", ...) rather than one per exercise, and
+each name opens that student's points per exercise; the histograms below give the view per
+exercise. Sorting is plain JavaScript; without it the table stays ranked by total, and a
+note says so. The CSV and JSON hold every exercise's points.
+
 The page works opened straight from disk (file://) and on GitHub Pages alike: every
 asset is a relative link to a file beside it, and nothing is fetched from elsewhere.
 All text that comes from students (their chosen names) is HTML-escaped; in the CSV,
@@ -18,22 +24,60 @@ from pathlib import Path
 from string import Template
 
 from ..report.atomic import write_text_atomic
-from .collect import SPEED_KEYS, Board, Exercise, Row
+from .collect import Board, Exercise, Row
 from .histogram import bin_counts, histogram_svg
 
 SITE_FORMAT = "convlab-scoreboard/1"
 ASSETS = ("scoreboard.css", "scoreboard.js")
-SPEED_LABELS = {"conv2d_forward": "conv", "lenet_step": "LeNet step"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TOTAL = "total"
+OTHER_GROUP = "Other exercises"
 
 
 @dataclass(frozen=True)
 class SiteOptions:
     title: str
     pick: str
-    show_speed: bool
     bins: int
+    map_id: str = ""  # the pseudonym map's id: the next publication must use the same map
+
+
+@dataclass(frozen=True)
+class Group:
+    """A column of the ranking: one part of the course and its exercises."""
+
+    title: str
+    exercises: tuple[Exercise, ...]
+
+    @property
+    def points_possible(self) -> float:
+        return sum(e.points_possible for e in self.exercises)
+
+    def points(self, row: Row) -> float:
+        return sum(row.exercises.get(e.id, 0.0) for e in self.exercises)
+
+
+def course_parts() -> list[tuple[str, tuple[str, ...]]]:
+    """(title, exercise ids) of each part of the course, in order: the notebooks' parts."""
+    from ..notebooks.parts import parts
+
+    return [(part.title.split("·", 1)[-1].strip(), part.exercises) for part in parts()]
+
+
+def groups(exercises: list[Exercise], parts: list[tuple[str, tuple[str, ...]]] | None = None) -> list[Group]:
+    """The ranking's columns: each part with the exercises of the board it holds, then any others."""
+    parts = course_parts() if parts is None else parts
+    by_id = {e.id: e for e in exercises}
+    found, placed = [], set()
+    for title, ids in parts:
+        members = tuple(by_id[i] for i in ids if i in by_id and i not in placed)
+        placed.update(e.id for e in members)
+        if members:
+            found.append(Group(title, members))
+    rest = tuple(e for e in exercises if e.id not in placed)
+    if rest:
+        found.append(Group(OTHER_GROUP, rest))
+    return found
 
 
 def _template(name: str) -> str:
@@ -48,12 +92,6 @@ def _fraction(points: float, possible: float) -> float:
     return points / possible if possible > 0 else 0.0
 
 
-def _speed_text(speed: dict[str, float] | None) -> str:
-    if not speed:
-        return "–"
-    return " · ".join(f"{speed[key]:.2f}×" for key in SPEED_KEYS if key in speed)
-
-
 def _header_cell(label: str, column_type: str, *, first: str = "ascending", detail: str = "", css: str = "", title: str = "") -> str:
     detail_html = f'<span class="max">{escape(detail)}</span>' if detail else ""
     title_attr = f' title="{escape(title)}"' if title else ""
@@ -64,28 +102,19 @@ def _header_cell(label: str, column_type: str, *, first: str = "ascending", deta
     )
 
 
-def _header(exercises: list[Exercise], points_possible: float, show_speed: bool) -> str:
+def _header(column_groups: list[Group], points_possible: float) -> str:
     cells = [
-        _header_cell("#", "number", css="num"),
-        _header_cell("Pseudonym", "text"),
+        _header_cell("Rank", "number", css="num"),
+        _header_cell("Name", "text"),
         _header_cell("Total", "number", first="descending", detail=f"of {_points(points_possible)}", css="num"),
     ]
     cells += [
-        # The short id keeps fifteen columns on one screen; the full title shows on hover.
-        _header_cell(e.id, "number", first="descending", detail=f"of {_points(e.points_possible)}", css="num", title=e.title)
-        for e in exercises
-    ]
-    if show_speed:
-        cells.append(
-            _header_cell(
-                "Speed",
-                "number",
-                detail="conv · LeNet step",
-                css="num",
-                title="Your time divided by the reference's, measured in the same grading run: "
-                "conv2d_forward, then one LeNet training step. Lower is faster; 1.00× is as fast as the reference.",
-            )
+        _header_cell(
+            group.title, "number", first="descending", detail=f"of {_points(group.points_possible)}", css="num part",
+            title=", ".join(e.title for e in group.exercises),
         )
+        for group in column_groups
+    ]
     return "".join(cells)
 
 
@@ -94,17 +123,30 @@ def _cell(points: float, possible: float, css: str = "") -> str:
     return f'<td class="num{(" " + css) if css else ""}{state}" data-sort="{points:g}">{_points(points)}</td>'
 
 
-def _row_html(row: Row, exercises: list[Exercise], show_speed: bool) -> str:
+def _details(row: Row, column_groups: list[Group]) -> str:
+    """The student's points per exercise, folded under their name (no script needed)."""
+    lines = []
+    for group in column_groups:
+        lines.append(f'<tr class="group"><th scope="rowgroup" colspan="2">{escape(group.title)}</th></tr>')
+        for exercise in group.exercises:
+            points = row.exercises.get(exercise.id, 0.0)
+            lines.append(
+                f'<tr><th scope="row">{escape(exercise.title)}</th>'
+                f'<td class="num">{_points(points)} / {_points(exercise.points_possible)}</td></tr>'
+            )
+    return (
+        f'<details><summary>{escape(row.pseudonym)}</summary>'
+        f'<table class="exercises"><caption>Points per exercise</caption>{"".join(lines)}</table></details>'
+    )
+
+
+def _row_html(row: Row, column_groups: list[Group]) -> str:
     cells = [
         f'<td class="num" data-sort="{row.rank}">{row.rank}</td>',
-        f'<td class="name">{escape(row.pseudonym)}</td>',
+        f'<td class="name" data-sort="{escape(row.pseudonym.casefold())}">{_details(row, column_groups)}</td>',
         _cell(row.points, row.points_possible, "total"),
     ]
-    cells += [_cell(row.exercises.get(e.id, 0.0), e.points_possible) for e in exercises]
-    if show_speed:
-        score = row.speed_score
-        pace = "" if score is None else " fast" if score <= 1.0 else " slow" if score >= 3.0 else ""
-        cells.append(f'<td class="num speed{pace}" data-sort="{"" if score is None else f"{score:.4f}"}">{_speed_text(row.speed)}</td>')
+    cells += [_cell(group.points(row), group.points_possible) for group in column_groups]
     return "          <tr>" + "".join(cells) + "</tr>"
 
 
@@ -116,14 +158,15 @@ def histograms(board: Board, rows: list[Row], bins: int) -> dict[str, list[int]]
     return counts
 
 
-def _histograms_html(board: Board, counts: dict[str, list[int]], points_possible: float) -> str:
+def _histograms_html(board: Board, rows: list[Row], counts: dict[str, list[int]], points_possible: float) -> str:
     cards = [(TOTAL, "Total", points_possible)] + [(e.id, e.title, e.points_possible) for e in board.exercises]
     html = []
     for key, title, possible in cards:
+        full = sum(1 for r in rows if (r.points if key == TOTAL else r.exercises.get(key, 0.0)) >= possible > 0)
         label = f"Histogram of {title}: share of the {_points(possible)} points, by number of students"
         html.append(
             f'      <figure class="histogram-card" data-exercise="{escape(key)}">'
-            f'<figcaption>{escape(title)} <span>· {_points(possible)} points</span></figcaption>'
+            f'<figcaption>{escape(title)} <span>· {_points(possible)} points · full marks: {full} of {len(rows)}</span></figcaption>'
             f"{histogram_svg(counts[key], label)}</figure>"
         )
     return "\n".join(html)
@@ -136,9 +179,8 @@ def _safe_cell(text: str) -> str:
 def scoreboard_csv(board: Board, rows: list[Row]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["rank", "pseudonym", "points", "points_possible", *(e.id for e in board.exercises), *(f"speed_{k}" for k in SPEED_KEYS)])
+    writer.writerow(["rank", "pseudonym", "points", "points_possible", *(e.id for e in board.exercises)])
     for row in rows:
-        speed = row.speed or {}
         writer.writerow(
             [
                 row.rank,
@@ -146,21 +188,22 @@ def scoreboard_csv(board: Board, rows: list[Row]) -> str:
                 _points(row.points),
                 _points(row.points_possible),
                 *(_points(row.exercises.get(e.id, 0.0)) for e in board.exercises),
-                *("" if key not in speed else f"{speed[key]:.4g}" for key in SPEED_KEYS),
             ]
         )
     return buffer.getvalue()
 
 
-def scoreboard_json(board: Board, rows: list[Row], options: SiteOptions, generated: str, counts: dict[str, list[int]]) -> dict:
+def scoreboard_json(board: Board, rows: list[Row], options: SiteOptions, generated: str, counts: dict[str, list[int]], column_groups: list[Group]) -> dict:
     return {
         "format": SITE_FORMAT,
         "title": options.title,
         "generated_at": generated,
         "pick": options.pick,
+        "pseudonym_map": options.map_id,
         "exercises": [{"id": e.id, "title": e.title, "points_possible": e.points_possible} for e in board.exercises],
+        "groups": [{"title": g.title, "exercises": [e.id for e in g.exercises]} for g in column_groups],
         "rows": [
-            {"rank": r.rank, "pseudonym": r.pseudonym, "points": r.points, "points_possible": r.points_possible, "exercises": r.exercises, "speed": r.speed}
+            {"rank": r.rank, "pseudonym": r.pseudonym, "points": r.points, "points_possible": r.points_possible, "exercises": r.exercises}
             for r in rows
         ],
         "histograms": {"bins": options.bins, "counts": counts},
@@ -171,23 +214,22 @@ def write_site(board: Board, rows: list[Row], out: Path, options: SiteOptions) -
     """Write the site's files into out; return their paths. rows must be named and ranked."""
     out = Path(out)
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    show_speed = options.show_speed and any(r.speed for r in rows)
     points_possible = max((r.points_possible for r in rows), default=sum(e.points_possible for e in board.exercises))
     counts = histograms(board, rows, options.bins)
+    column_groups = groups(board.exercises)
     page = Template(_template("index.html")).substitute(
         title=escape(options.title),
         students=len(rows),
         points_possible=_points(points_possible),
         generated=generated,
-        speed_hint=" Speed: your time ÷ the reference's in the same run (lower is faster)." if show_speed else "",
-        header=_header(board.exercises, points_possible, show_speed),
-        rows="\n".join(_row_html(r, board.exercises, show_speed) for r in rows),
-        histograms=_histograms_html(board, counts, points_possible),
+        header=_header(column_groups, points_possible),
+        rows="\n".join(_row_html(r, column_groups) for r in rows),
+        histograms=_histograms_html(board, rows, counts, points_possible),
     )
     written = [write_text_atomic(out / "index.html", page)]
     written += [write_text_atomic(out / name, _template(name)) for name in ASSETS]
     written.append(write_text_atomic(out / "scoreboard.csv", scoreboard_csv(board, rows)))
-    data = scoreboard_json(board, rows, options, generated, counts)
+    data = scoreboard_json(board, rows, options, generated, counts, column_groups)
     written.append(write_text_atomic(out / "scoreboard.json", json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"))
     written.append(write_text_atomic(out / ".nojekyll", ""))
     return written

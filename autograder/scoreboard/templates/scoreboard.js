@@ -2,6 +2,7 @@
 // A cell's data-sort holds its sort key (a number, or text); an empty key sorts last either way.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
 
   function sortKey(cell, numeric) {
     var raw = cell.getAttribute("data-sort");

@@ -1,23 +1,35 @@
-"""The bug zoo: realistic student mistakes, each planted in a copy of the reference.
+"""Realistic student mistakes, as data: each one a text replacement in one reference module.
+
+One description serves three users:
+
+- the bug zoo (tests/test_bug_zoo.py) plants every entry in a copy of the reference and
+  checks that the grader takes points exactly where `loses` says and names `diagnosis`;
+- `convlab demo` grades the entries named in SAMPLES next to the reference and the stubs
+  (samples/README.md tells what each costs), planting them when it runs;
+- the project's other tests build submissions with `planted_sources`.
 
 Every entry changes a line or two of one reference module (exact text replacements,
-applied by tests.submissions.build_submission, which raises when the text no longer
-occurs exactly once). `loses` is the set of exercises that must lose points: the
-exercise that owns the broken function, plus every exercise whose function calls it
-AND whose cases can see the difference (a sizes bug that only matters with padding
-does not touch LeNet, which never pads). Every other exercise must keep full marks.
-`diagnosis` is the known-mistake id (autograder/exercises/, or the engine's generic
-input_mutated) the grader should name on a failing case of one of those exercises;
-None where the grader knows no such mistake (the entry then counts as unnamed).
+which raise PlantError when the text no longer occurs exactly once, so a reference edit
+cannot silently turn a planted mistake into a correct submission). `loses` is the set of
+exercises that must lose points: the exercise that owns the broken function, plus every
+exercise whose function calls it AND whose cases can see the difference (a sizes bug that
+only matters with padding does not touch LeNet, which never pads). Every other exercise
+must keep full marks. `diagnosis` is the known-mistake id (autograder/exercises/, or the
+engine's generic input_mutated) the grader should name on a failing case of one of those
+exercises; None where the grader knows no such mistake (the entry then counts as unnamed).
 
 Several mistakes are invisible on the lecture's examples (stride 1, one input channel,
 batch of one, symmetric kernels, square images, no ties, no overlapping windows):
 only the hidden cases can catch them, which is what these entries check.
+
+The replacements quote the reference's solution lines, so this file stays in the course
+repository: it is never part of the student release.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -436,3 +448,41 @@ MISTAKES = MISTAKES + REWRITTEN + WHOLE_MODULE
 
 BY_NAME = {mistake.name: mistake for mistake in MISTAKES}
 assert len(BY_NAME) == len(MISTAKES), "zoo names must be unique"
+
+# The mistakes `convlab demo` grades as sample submissions, in the order it shows them.
+SAMPLES = ("conv_kernel_flipped", "delta_out_no_rot180", "max_pool_overwrite")
+
+
+class PlantError(ValueError):
+    """A replacement's text does not occur exactly once in the reference module."""
+
+
+def replace_once(source: str, replacements, where: str) -> str:
+    """source with each (old, new) applied; PlantError unless every old occurs exactly once."""
+    for old, new in replacements:
+        count = source.count(old)
+        if count != 1:
+            raise PlantError(f"{where}: expected exactly one occurrence of {old!r}, found {count}")
+        source = source.replace(old, new)
+    return source
+
+
+def without_markers(source: str) -> str:
+    """source without its solution-marker lines: the file as a student who solved it would have it."""
+    from autograder.release import BEGIN_MARKER, END_MARKER
+
+    return "".join(line for line in source.splitlines(keepends=True) if line.strip() not in (BEGIN_MARKER, END_MARKER))
+
+
+def planted_sources(mistake: Mistake, reference_dir: Path | None = None) -> dict[str, str]:
+    """File name -> source of every student module: the reference's, without markers, with mistake planted."""
+    from autograder.paths import REFERENCE_DIR, STUDENT_MODULES
+
+    reference_dir = Path(reference_dir or REFERENCE_DIR)
+    files = {}
+    for module in STUDENT_MODULES:
+        source = without_markers((reference_dir / f"{module}.py").read_text(encoding="utf-8"))
+        if module == mistake.module:
+            source = replace_once(source, mistake.replacements, f"{mistake.name}: {module}.py")
+        files[f"{module}.py"] = source
+    return files
