@@ -101,18 +101,41 @@ def _student_folder(folder: str | os.PathLike) -> Path:
     return path
 
 
+_seen_seed: dict[str, tuple[int, str]] = {}
+
+
 def hidden_seed(config, environ=os.environ) -> tuple[int, str]:
-    """(seed, seed_kind) for a grade cell; see the module docstring."""
-    from .commands.common import CommandError
+    """(seed, seed_kind) for a grade cell; see the module docstring.
+
+    The first grade cell that reads the hidden seed takes it out of the kernel's environment
+    and makes the kernel non-dumpable (commands.common.protect_grader_process); the later
+    cells of the notebook find it here.
+    """
+    from .commands.common import CommandError, protect_grader_process
     from .commands.seed import resolve_seed
 
     name = config.grader.seed_env
+    if name in _seen_seed:
+        return _seen_seed[name]
     if not autograding() and not environ.get(name, "").strip():
         return config.grader.public_seed, "public"
     try:
-        return resolve_seed(None, public_seed=config.grader.public_seed, seed_env=name, environ=environ)
+        found = resolve_seed(None, public_seed=config.grader.public_seed, seed_env=name, environ=environ)
     except CommandError as error:
         raise NotebookGradingError(str(error)) from None
+    _seen_seed[name] = found
+    if environ is os.environ:
+        protect_grader_process(name)
+    return found
+
+
+def nbgrader_student(folder: Path) -> str | None:
+    """The student id in nbgrader's layout (.../autograded/<student>/<assignment>/), else None."""
+    here = Path(folder).resolve()
+    for path in (here, *here.parents):
+        if path.parent.parent.name in ("autograded", "submitted"):
+            return path.parent.name
+    return None
 
 
 @contextlib.contextmanager
@@ -135,7 +158,8 @@ def quiet_stderr() -> Iterator[None]:
 
 def grade_exercise(exercise_id: str, folder: str | os.PathLike = DEFAULT_FOLDER, *, lang: str = "en"):
     """(ExerciseResult, seed, seed_kind) for one exercise of the student's folder, graded in the sandbox."""
-    from .commands.common import locate_modules
+    from .commands.common import CommandError, checked_isolation, locate_modules
+    from .commands.seed import case_seed
     from .config import load_config
     from .grade import grade_submission
 
@@ -144,8 +168,13 @@ def grade_exercise(exercise_id: str, folder: str | os.PathLike = DEFAULT_FOLDER,
         if exercise_id not in config.exercise_ids:
             raise NotebookGradingError(f"grading.toml has no exercise {exercise_id!r}")
         seed, seed_kind = hidden_seed(config)
+        try:
+            config, _ = checked_isolation(config, None, seed_kind, allow_weak=False)
+            cases = case_seed(config, seed, seed_kind, nbgrader_student(Path.cwd()))
+        except CommandError as error:
+            raise NotebookGradingError(str(error)) from None
         folder = locate_modules(_student_folder(folder))
-        result = grade_submission(folder, seed=seed, seed_kind=seed_kind, config=config, only=[exercise_id], lang=lang)
+        result = grade_submission(folder, seed=cases, seed_kind=seed_kind, config=config, only=[exercise_id], lang=lang)
     return result.exercises[0], seed, seed_kind
 
 

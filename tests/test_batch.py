@@ -720,3 +720,32 @@ def test_results_and_submissions_must_not_overlap(tmp_path, inside):
     assert done.returncode == 2
     assert ("lies inside the submissions folder" if inside else "lies inside --out") in done.stderr
     assert not (out / "batch.json").exists()
+
+
+@pytest.mark.slow
+def test_a_record_another_hand_wrote_is_graded_again_and_never_exported(tmp_path):
+    """A record (or a result file beside it) not written by the grader fails its signature: the next
+    run grades that submission again, and neither grades.csv nor the scoreboard ever shows the forgery."""
+    from autograder.batch.store import RECORD_FILE, RESULTS_FILE, read_record, submission_folder
+
+    results, one = tmp_path / "RESULTS", tmp_path / "one"
+    build_submission(one / "alice")
+    first = run_convlab("batch", one, "--out", results, "--seed", SEED)
+    assert first.returncode == 0, first.stderr
+    [key] = [p.name for p in (results / "submissions").iterdir()]
+    record_path = submission_folder(results, key) / RECORD_FILE
+    honest = read_record(results, key)
+    forged = {**honest, "points": 1.0}
+    record_path.write_text(json.dumps(forged))
+    rerun = run_convlab("batch", one, "--out", results, "--seed", SEED)
+    assert "(its signature does not match): grading it again" in rerun.stderr
+    assert "0 already graded; 1 to grade" in rerun.stderr
+    assert read_record(results, key)["points"] == honest["points"]
+    # A forged results.json beside an honest record breaks the signature just the same.
+    (submission_folder(results, key) / RESULTS_FILE).write_text('{"score": 100}')
+    site = tmp_path / "site"
+    env = {**os.environ, "CONVLAB_SEED": SEED}
+    board = subprocess.run(convlab_command("scoreboard", str(results), "--out", str(site), "--pseudonyms", str(tmp_path / "map.json")),
+                           capture_output=True, text=True, env=env, timeout=SUBPROCESS_SECONDS)
+    assert board.returncode == 2 and "1 records were not written by this course's grader" in board.stderr
+    assert not (site / "index.html").exists()

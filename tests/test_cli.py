@@ -73,7 +73,10 @@ class FakeEngine:
     def __init__(self):
         self.calls: list[dict] = []
         self.full_marks = True
-        self.config = types.SimpleNamespace(grader=types.SimpleNamespace(public_seed=PUBLIC_SEED, seed_env=SEED_ENV))
+        self.config = types.SimpleNamespace(
+            grader=types.SimpleNamespace(public_seed=PUBLIC_SEED, seed_env=SEED_ENV, hidden_cases="per_course"),
+            isolation=types.SimpleNamespace(level="auto", floor="minimal"),
+        )
         self.config_error: Exception | None = None
         self.grade_error: Exception | None = None
 

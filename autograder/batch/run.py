@@ -33,7 +33,9 @@ from .store import (
     REFUSED,
     SUBMISSIONS_FOLDER,
     RunFingerprint,
+    RecordSigner,
     is_current,
+    submission_folder,
     read_manifest,
     read_record,
     short_fingerprint,
@@ -41,6 +43,7 @@ from .store import (
     write_manifest,
     write_submission,
 )
+from ..sandbox import staging
 from .worker import GradeOutcome, GradeTask
 
 SPEED_KEYS = ("conv2d_forward", "lenet_step")
@@ -88,6 +91,7 @@ class BatchSummary:
     results: dict[str, object] = field(default_factory=dict)  # name -> SubmissionResult, with keep_results
     not_submissions: list[tuple[str, str]] = field(default_factory=list)  # (entry, why it was skipped)
     set_aside: Path | None = None  # where --force moved the previous results
+    tampered: list[str] = field(default_factory=list)  # stored results another hand wrote: graded again
 
 
 class BatchRefused(Exception):
@@ -104,12 +108,14 @@ def run_batch(options: BatchOptions, stream=None) -> BatchSummary:
     results = Path(options.results)
     check_apart(Path(options.submissions), results)
     run = RunFingerprint(seed_fingerprint(options.seed), options.seed_kind, grader_version(), options.config_sha, options.lang)
+    signer = RecordSigner(options.seed)
     summary = BatchSummary()
     summary.set_aside = _claim(results, run, options.force)
     if summary.set_aside is not None:
         print(f"convlab batch: --force: moved the previous results to {summary.set_aside}", file=stream, flush=True)
     results.mkdir(parents=True, exist_ok=True)
     sweep_temporary_files(results)
+    staging.sweep_stale_folders()  # what a batch killed with SIGKILL left in the temporary folder
     found = discover(options.submissions, options.assignment)
     entries = options.shard.select(found) if options.shard else found
     summary.discovered = len(found)
@@ -123,9 +129,12 @@ def run_batch(options: BatchOptions, stream=None) -> BatchSummary:
             continue
         selected.append(submission)
         content = intake.fingerprint
-        if is_current(read_record(results, submission.key), content, run, results):
+        record = read_record(results, submission.key)
+        if is_current(record, content, run, results, signer):
             summary.skipped += 1
         else:
+            if is_current(record, content, run, results):  # current but for its signature: not the grader's
+                summary.tampered.append(submission.name)
             todo.append((submission, intake, content))
     summary.selected = len(selected)
     manifest = _manifest(options, run, found, selected, summary.not_submissions)
@@ -137,6 +146,9 @@ def run_batch(options: BatchOptions, stream=None) -> BatchSummary:
     print(f"convlab batch: {len(selected)} submissions{shard_text}{skipped_text}; {summary.skipped} already graded; {len(todo)} to grade on {where}", file=stream, flush=True)
     for name, reason in summary.not_submissions:
         print(f"convlab batch: skipped {name}: {reason}", file=stream, flush=True)
+    for name in summary.tampered:
+        print(f"convlab batch: the stored result of {name} was not written by this grader (its signature does not "
+              "match): grading it again", file=stream, flush=True)
 
     progress = Progress(len(todo), stream)
     by_key = {submission.key: (submission, intake, content) for submission, intake, content in todo}
@@ -148,7 +160,7 @@ def run_batch(options: BatchOptions, stream=None) -> BatchSummary:
     with closing(outcomes) if tasks else nullcontext():  # on Ctrl-C or an error, stop the workers now
         for outcome in outcomes:
             submission, intake, content = by_key[outcome.key]
-            status = store_outcome(results, submission, intake, content, run, outcome, options.lang)
+            status = store_outcome(results, submission, intake, content, run, outcome, options.lang, signer)
             if status == FAILED:
                 summary.failed += 1
                 summary.failures.append(f"{submission.name}: {outcome.error.splitlines()[-1]}")
@@ -162,7 +174,8 @@ def run_batch(options: BatchOptions, stream=None) -> BatchSummary:
             progress.advance(submission.name, verdict, failed=status == FAILED)
     summary.seconds = progress.finish()
 
-    records = [read_record(results, s.key) or {"submission": s.name, "student": s.student, "status": "missing"} for s in selected]
+    records = [_trusted(read_record(results, s.key), results, signer) or {"submission": s.name, "student": s.student, "status": "missing"}
+               for s in selected]
     write_grades_csv(results, records)
     counts = {"graded": summary.graded, "refused": summary.refused, "grader_errors": summary.failed, "skipped": summary.skipped, "not_submissions": len(summary.not_submissions)}
     write_manifest(results, {**manifest, "finished": True, "finished_at": now(), "counts": counts})
@@ -181,6 +194,13 @@ def run_batch(options: BatchOptions, stream=None) -> BatchSummary:
 
 def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
+
+
+def _trusted(record: dict | None, results: Path, signer: RecordSigner) -> dict | None:
+    """The record when this grader signed it (the export never lists another's)."""
+    if record is None or not signer.verify(record, submission_folder(results, record.get("key", ""))):
+        return None
+    return record
 
 
 def check_apart(submissions: Path, results: Path) -> None:
@@ -242,12 +262,14 @@ def _manifest(options: BatchOptions, run: RunFingerprint, found: list[Submission
 
 
 def _task(submission: Submission, intake: Intake, options: BatchOptions) -> GradeTask:
+    from ..commands.seed import case_seed
+
     return GradeTask(
         key=submission.key,
         name=submission.name,
         files=intake.files,
         refusal=intake.refusal,
-        seed=options.seed,
+        seed=case_seed(options.config, options.seed, options.seed_kind, submission.student),
         seed_kind=options.seed_kind,
         lang=options.lang,
         config=options.config,
@@ -257,7 +279,8 @@ def _task(submission: Submission, intake: Intake, options: BatchOptions) -> Grad
     )
 
 
-def store_outcome(results: Path, submission: Submission, intake: Intake, content: str, run: RunFingerprint, outcome: GradeOutcome, lang: str) -> str:
+def store_outcome(results: Path, submission: Submission, intake: Intake, content: str, run: RunFingerprint,
+                  outcome: GradeOutcome, lang: str, signer: RecordSigner | None = None) -> str:
     """Write one finished submission's files (results.json, summary.json, record.json last); return its status."""
     from ..report.gradescope import gradescope_results
     from ..report.summary import summary
@@ -279,7 +302,8 @@ def store_outcome(results: Path, submission: Submission, intake: Intake, content
         "worker": outcome.worker,
     }
     if outcome.error is not None:
-        write_submission(results, submission.key, None, None, {**record, "status": FAILED, "error": outcome.error})
+        write_submission(results, submission.key, None, None, {**record, "status": FAILED, "error": outcome.error},
+                         signer=signer)
         return FAILED
     result = outcome.result
     status = REFUSED if intake.refusal else GRADED
@@ -288,7 +312,7 @@ def store_outcome(results: Path, submission: Submission, intake: Intake, content
         summary_data = summary(result)
     except Exception:  # a reporter failed on this result: record it, keep grading the others
         error = "\n".join(traceback.format_exc().strip().splitlines()[-TRACEBACK_LINES:])
-        write_submission(results, submission.key, None, None, {**record, "status": FAILED, "error": error})
+        write_submission(results, submission.key, None, None, {**record, "status": FAILED, "error": error}, signer=signer)
         outcome.error = error
         return FAILED
     if notes:
@@ -308,7 +332,7 @@ def store_outcome(results: Path, submission: Submission, intake: Intake, content
         speed=None if intake.refusal else speed_ratios(result),
         result_grader_version=result.grader_version,
     )
-    write_submission(results, submission.key, gradescope, summary_data, record, code)
+    write_submission(results, submission.key, gradescope, summary_data, record, code, signer)
     return status
 
 

@@ -12,9 +12,16 @@ Every file is replaced atomically (report.atomic), and record.json is written la
 a record that matches the run therefore always stands next to complete result files,
 and a batch killed at any moment leaves at worst temporary files, which the next run
 removes (`sweep_temporary_files`).
+
+Each record is signed (RecordSigner): an HMAC keyed by the course's secret seed over the
+record and the bytes of every file beside it. Student code never sees the seed, so a
+record or result file written by anyone but the grader fails verification, and is graded
+again (a batch) or left out (the scoreboard, the exports) instead of being trusted.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -68,6 +75,36 @@ def short_fingerprint(value) -> str:
     return text[:SHORT_FINGERPRINT] + "..." if len(text) > SHORT_FINGERPRINT else text
 
 
+SIGNATURE = "signature"
+SIGNATURE_PREFIX = "hmac-sha256:"
+
+
+class RecordSigner:
+    """Signs a submission's record together with its result files; verifies them before they are trusted."""
+
+    def __init__(self, seed: int):
+        self._key = hmac.new(str(int(seed)).encode(), b"convlab batch records", hashlib.sha256).digest()
+
+    def _digest(self, record: dict, folder: Path) -> str:
+        body = {name: value for name, value in record.items() if name != SIGNATURE}
+        mac = hmac.new(self._key, json.dumps(body, sort_keys=True, separators=(",", ":")).encode(), hashlib.sha256)
+        names = [RESULTS_FILE, SUMMARY_FILE] + [f"{CODE_FOLDER}/{name}" for name in sorted(record.get("code", []))]
+        for name in names:
+            try:
+                data = (Path(folder) / name).read_bytes()
+            except OSError:
+                data = None
+            mac.update(name.encode() + b"\0" + (hashlib.sha256(data).digest() if data is not None else b"-"))
+        return SIGNATURE_PREFIX + mac.hexdigest()
+
+    def sign(self, record: dict, folder: Path) -> dict:
+        return {**record, SIGNATURE: self._digest(record, folder)}
+
+    def verify(self, record: dict, folder: Path) -> bool:
+        signature = record.get(SIGNATURE)
+        return isinstance(signature, str) and hmac.compare_digest(signature, self._digest(record, folder))
+
+
 def submission_folder(results: Path, key: str) -> Path:
     return Path(results) / SUBMISSIONS_FOLDER / key
 
@@ -86,12 +123,16 @@ def read_record(results: Path, key: str) -> dict | None:
     return record if record and record.get("format") == RECORD_FORMAT else None
 
 
-def is_current(record: dict | None, content_sha: str, run: RunFingerprint, results: Path) -> bool:
-    """Whether a stored record can stand for this run: same content and fingerprints, files present.
+def is_current(record: dict | None, content_sha: str, run: RunFingerprint, results: Path,
+               signer: RecordSigner | None = None) -> bool:
+    """Whether a stored record can stand for this run: same content and fingerprints, files present,
+    and (with a signer) signed by this course's grader.
 
     A record of a grader error is never current: the next run tries again.
     """
     if not record or record.get("status") not in (GRADED, REFUSED):
+        return False
+    if signer is not None and not signer.verify(record, submission_folder(results, record.get("key", ""))):
         return False
     if record.get("content_fingerprint") != content_sha:
         return False
@@ -102,8 +143,9 @@ def is_current(record: dict | None, content_sha: str, run: RunFingerprint, resul
     return all((folder / name).is_file() for name in (RESULTS_FILE, SUMMARY_FILE, *code))
 
 
-def write_submission(results: Path, key: str, gradescope: dict | None, summary: dict | None, record: dict, code: dict[str, bytes] | None = None) -> None:
-    """Write one submission's files, record.json last (see the module docstring).
+def write_submission(results: Path, key: str, gradescope: dict | None, summary: dict | None, record: dict,
+                     code: dict[str, bytes] | None = None, signer: RecordSigner | None = None) -> None:
+    """Write one submission's files, record.json last (see the module docstring), signed when a signer is given.
 
     gradescope and summary are None for a grader error: older result files are then removed.
     code: the student modules (file name -> bytes) to keep beside the record.
@@ -116,7 +158,8 @@ def write_submission(results: Path, key: str, gradescope: dict | None, summary: 
             write_json_atomic(folder / name, data)
         else:  # a grader error: no result file may outlive the record it belonged to
             (folder / name).unlink(missing_ok=True)
-    write_json_atomic(folder / RECORD_FILE, {"format": RECORD_FORMAT, **record})
+    record = {"format": RECORD_FORMAT, **record}
+    write_json_atomic(folder / RECORD_FILE, signer.sign(record, folder) if signer is not None else record)
 
 
 def write_manifest(results: Path, manifest: dict) -> None:
@@ -128,13 +171,22 @@ def read_manifest(results: Path) -> dict | None:
     return manifest if manifest and manifest.get("format") == MANIFEST_FORMAT else None
 
 
-def scored_records(results: Path) -> list[dict] | None:
-    """The records with a score (graded or refused) of the submissions batch.json lists; None without batch.json."""
+def scored_records(results: Path, signer: RecordSigner | None = None, refused: list | None = None) -> list[dict] | None:
+    """The records with a score (graded or refused) of the submissions batch.json lists; None without batch.json.
+
+    With a signer, a record that fails verification is left out (and its key added to `refused`).
+    """
     manifest = read_manifest(results)
     if manifest is None:
         return None
     records = (read_record(results, entry["key"]) for entry in manifest.get("submissions", []))
-    return [r for r in records if r is not None and r.get("status") != FAILED and r.get("points") is not None]
+    scored = [r for r in records if r is not None and r.get("status") != FAILED and r.get("points") is not None]
+    if signer is None:
+        return scored
+    trusted = [r for r in scored if signer.verify(r, submission_folder(results, r.get("key", "")))]
+    if refused is not None:
+        refused += [r.get("key") for r in scored if r not in trusted]
+    return trusted
 
 
 def sweep_temporary_files(results: Path) -> int:

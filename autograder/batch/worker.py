@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import os
 import signal
-import tempfile
 import threading
 import time
 import traceback
@@ -66,7 +65,11 @@ def limit_threads() -> None:
 
 
 def init_pool_worker(parent_pid: int) -> None:
-    """Initializer of a local pool worker: one thread, Ctrl-C left to the parent, exit with the parent."""
+    """Initializer of a local pool worker: one thread, non-dumpable (it holds the seed), Ctrl-C left
+    to the parent, exit with the parent."""
+    from ..sandbox.child.lockdown import make_undumpable
+
+    make_undumpable()
     limit_threads()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True, name="convlab-parent-watch").start()
@@ -81,6 +84,9 @@ def _exit_when_orphaned(parent_pid: int) -> None:
 
 def grade_task(task: GradeTask) -> GradeOutcome:
     """Grade one task; any failure of the grader becomes GradeOutcome.error, never an exception."""
+    from ..sandbox.child.lockdown import make_undumpable
+
+    make_undumpable()  # a Dask worker too: it holds the seed while it grades
     limit_threads()
     started = time.perf_counter()
     outcome = GradeOutcome(task.key)
@@ -99,9 +105,11 @@ def grade_task(task: GradeTask) -> GradeOutcome:
 
 def _grade_files(task: GradeTask, files: dict[str, bytes]):
     from ..grade import grade_submission
+    from ..sandbox import staging
 
-    with tempfile.TemporaryDirectory(prefix="convlab-batch-") as temporary:
-        folder = Path(temporary) / FOLDER_NAME
+    temporary = staging.make_session_folder(prefix="convlab-batch-")  # swept should this worker be killed
+    try:
+        folder = temporary / FOLDER_NAME
         folder.mkdir()
         for relative, data in files.items():
             path = folder.joinpath(*PurePosixPath(relative).parts)
@@ -111,6 +119,8 @@ def _grade_files(task: GradeTask, files: dict[str, bytes]):
             folder, seed=task.seed, seed_kind=task.seed_kind, config=task.config, lang=task.lang,
             measure_speed=task.measure_speed, exercise_threads=task.exercise_threads,
         )
+    finally:
+        staging.remove_session_folder(temporary)
 
 
 _EMPTY_RESULTS: dict[tuple, object] = {}

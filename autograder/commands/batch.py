@@ -17,7 +17,8 @@ from pathlib import Path
 
 from ..paths import GRADING_TOML
 from ..report.labels import LANGUAGES
-from .common import EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE, CommandError, existing_folder, grader_setting, load_grading_config, run_command
+from .common import (EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE, CommandError, checked_isolation, existing_folder, grader_setting,
+                     isolation_arguments, load_grading_config, protect_grader_process, run_command)
 from .seed import parse_seed, resolve_seed
 
 
@@ -45,6 +46,7 @@ def batch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--speed", action="store_true", help="also time conv2d_forward and a LeNet step against the reference, for grades.csv (about 3 s per submission)")
     parser.add_argument("--force", action="store_true", help="RESULTS holds another seed's or grading policy's results: move them aside (RESULTS.replaced-<time>) and start over")
     parser.add_argument("--dask-tls", metavar="DIR", type=Path, help="with a tls:// scheduler: the folder holding ca.pem, client.pem and client-key.pem (see docs/batch.md)")
+    isolation_arguments(parser)
 
 
 def merge_arguments(parser: argparse.ArgumentParser) -> None:
@@ -71,6 +73,8 @@ def _batch(args: argparse.Namespace) -> int:
         parse_seed(args.seed, "--seed")
     config = load_grading_config(args.config)
     seed, seed_kind = resolve_seed(args.seed, public_seed=grader_setting(config, "public_seed"), seed_env=grader_setting(config, "seed_env"), environ=os.environ)
+    protect_grader_process(config.grader.seed_env)  # the workers it starts never see the seed's variable
+    config, _ = checked_isolation(config, args.isolation, seed_kind, args.allow_weak_isolation)
     options = BatchOptions(
         submissions=submissions,
         results=args.out,

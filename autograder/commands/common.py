@@ -133,3 +133,59 @@ def use_color(stream=None) -> bool:
     stream = stream or sys.stdout
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty()) and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+# --- isolation: the level asked for, and the instructor's floor ------------------------------------------------
+
+HOW_TO_GET = {
+    "full": "run the grader as root (on a CI runner: `sudo`; in Docker: `--privileged`, or "
+            "`--cap-add SYS_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined`)",
+    "userns": "allow unprivileged user namespaces (`sysctl user.max_user_namespaces=15000`, and on Debian or "
+              "Ubuntu `kernel.unprivileged_userns_clone=1` / `kernel.apparmor_restrict_unprivileged_userns=0`; in "
+              "Docker: `--security-opt seccomp=unconfined`), or run the grader as root",
+    "minimal": "use a Linux kernel with Landlock (5.13 or newer, with `landlock` in its lsm= boot parameter)",
+}
+
+
+def isolation_arguments(parser) -> None:
+    """--isolation and --allow-weak-isolation, for the commands that run student code with the hidden seed."""
+    parser.add_argument("--isolation", choices=("auto", "full", "userns", "minimal"),
+                        help="isolation level of the sandbox (default: grading.toml [isolation] level, else auto: "
+                             "the strongest this machine gives)")
+    parser.add_argument("--allow-weak-isolation", action="store_true",
+                        help="grade with the hidden seed even below grading.toml's [isolation] floor (the results "
+                             "record the weaker level)")
+
+
+def checked_isolation(config, level: str | None, seed_kind: str, allow_weak: bool):
+    """The config with the isolation level asked for; refuses a level the machine cannot give,
+    and, for the hidden seed, one below the floor unless allow_weak. Returns (config, level given)."""
+    import dataclasses
+
+    from ..sandbox.isolation import IsolationUnavailable, achieved, rank, settings
+
+    if level:
+        config = dataclasses.replace(config, isolation=dataclasses.replace(config.isolation, level=level))
+    try:
+        given = settings(config.isolation.level)
+    except IsolationUnavailable as error:
+        wanted = config.isolation.level
+        raise CommandError(f"{error}. To get it: {HOW_TO_GET[wanted]}; or leave --isolation out (auto).") from None
+    floor = config.isolation.floor
+    if seed_kind == "hidden" and rank(given.level) < rank(floor) and not allow_weak:
+        missing = achieved(floor, given.report) or "it is below the floor"
+        raise CommandError(
+            f"grading with the hidden seed needs isolation level {floor} (grading.toml [isolation] floor), but this "
+            f"machine gives {given.level}: {missing}. To get {floor}: {HOW_TO_GET[floor]}. "
+            "Or pass --allow-weak-isolation to grade anyway (every result records the weaker level).")
+    return config, given.level
+
+
+def protect_grader_process(seed_env: str | None = None) -> None:
+    """Make this process non-dumpable (no process of the same user may read its memory or its
+    /proc/<pid>/environ) and drop the hidden seed's variable, so no process it starts inherits it."""
+    from ..sandbox.child.lockdown import make_undumpable
+
+    make_undumpable()
+    if seed_env:
+        os.environ.pop(seed_env, None)

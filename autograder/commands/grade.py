@@ -21,16 +21,19 @@ from .common import (
     EXIT_GRADER_FAILED,
     EXIT_OK,
     CommandError,
+    checked_isolation,
     existing_folder,
     grade_folder,
     holds_student_modules,
+    isolation_arguments,
     load_grading_config,
     locate_modules,
+    protect_grader_process,
     run_command,
     table_width,
     use_color,
 )
-from .seed import parse_seed, resolve_seed
+from .seed import case_seed, parse_seed, resolve_seed
 
 # Points closer than this to the maximum count as full marks (the model rounds to 4 decimals).
 FULL_MARKS_TOLERANCE = 1e-6
@@ -47,6 +50,8 @@ def grade_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="FILE", type=Path, help="also write the scoreboard summary (JSON) to FILE")
     parser.add_argument("--gradescope", metavar="FILE", type=Path, help="also write Gradescope's results.json to FILE")
     parser.add_argument("--config", metavar="FILE", type=Path, help="grading policy to use (default: the repository's grading.toml)")
+    parser.add_argument("--student", metavar="ID", help="the student's id: with grading.toml hidden_cases = \"per_student\", their own hidden cases")
+    isolation_arguments(parser)
     _add_lang(parser)
 
 
@@ -94,7 +99,10 @@ def _grade(args: argparse.Namespace) -> int:
         seed_env=config.grader.seed_env,
         environ=os.environ,
     )
+    protect_grader_process(config.grader.seed_env)
+    config, _ = checked_isolation(config, args.isolation, seed_kind, args.allow_weak_isolation)
     name = folder.resolve().name
+    seed = case_seed(config, seed, seed_kind, args.student)
     result = grade_folder(locate_modules(folder), seed=seed, seed_kind=seed_kind, config=config, lang=args.lang, name=name)
     _print_table(result, args.lang)
     _write_outputs(result, args)

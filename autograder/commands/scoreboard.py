@@ -47,8 +47,13 @@ def _scoreboard(args: argparse.Namespace) -> int:
     except SettingsError as error:
         raise CommandError(str(error), EXIT_GRADER_FAILED) from None
     map_path = args.pseudonyms or Path(config_path).resolve().parent / settings.pseudonym_map
+    signer = _signer(config_path)
+    if signer is None:
+        print("convlab scoreboard: note: the course's seed is not set here, so the records' signatures are not checked",
+              file=sys.stderr)
     try:
-        summary = build_scoreboard(args.results, args.out, settings, map_path, published=args.published, new_pseudonyms=args.new_pseudonyms)
+        summary = build_scoreboard(args.results, args.out, settings, map_path, published=args.published,
+                                   new_pseudonyms=args.new_pseudonyms, signer=signer)
     except (CollectError, PseudonymError) as error:
         raise CommandError(str(error), EXIT_USAGE) from None
     except OSError as error:
@@ -60,6 +65,19 @@ def _scoreboard(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return EXIT_OK
+
+
+def _signer(config_path: Path):
+    """A RecordSigner for the course's hidden seed, when its variable (grading.toml seed_env) is set."""
+    import os
+
+    from ..batch.store import RecordSigner
+    from .common import load_grading_config
+    from .seed import parse_seed
+
+    seed_env = load_grading_config(Path(config_path)).grader.seed_env
+    value = os.environ.get(seed_env, "").strip()
+    return RecordSigner(parse_seed(value, seed_env)) if value else None
 
 
 def scoreboard(args: argparse.Namespace) -> int:

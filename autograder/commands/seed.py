@@ -46,3 +46,28 @@ def resolve_seed(seed_arg: str | None, *, public_seed: int, seed_env: str, envir
             f"Set {seed_env} to the course's secret seed, or pass --seed {public_seed} to grade with it on purpose."
         )
     return seed, "hidden"
+
+
+def case_seed(config, seed: int, seed_kind: str, student: str | None) -> int:
+    """The seed a submission's hidden cases come from.
+
+    grading.toml [grader] hidden_cases = "per_course" (the default): the course's seed.
+    "per_student": a seed of the student's own, an HMAC of the course's seed and their id,
+    so that publishing one student's hidden-case details (shapes, strides, paddings) tells
+    nothing about anyone else's. The points of every check stay the same, so scoreboards
+    and exports compare students as before; the oracle's answers are computed per student.
+    """
+    if seed_kind != "hidden" or config.grader.hidden_cases != "per_student":
+        return seed
+    if not student:
+        raise CommandError('grading.toml [grader] hidden_cases = "per_student": name the student (--student ID)')
+    return student_seed(seed, student)
+
+
+def student_seed(seed: int, student: str) -> int:
+    """An HMAC-SHA256 of the student's id keyed by the course's seed, cut to a 63-bit seed."""
+    import hashlib
+    import hmac
+
+    digest = hmac.new(str(int(seed)).encode(), str(student).encode("utf-8"), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") >> 1

@@ -53,14 +53,15 @@ def environment_items(environment: dict, lang: str = "en") -> list[str]:
         else:
             flat[str(key)] = _value(value)
     ordered = [k for k in LEADING_KEYS if k in flat] + [k for k in flat if k not in LEADING_KEYS]
-    return [f"{_item_name(key, lang)}{':' if key in digests else ''} {flat[key]}" for key in ordered]
+    return [f"{_item_name(key, lang, environment)}{':' if key in digests else ''} {flat[key]}" for key in ordered]
 
 
-def _item_name(key: str, lang: str) -> str:
+def _item_name(key: str, lang: str, environment: dict) -> str:
     if key.endswith("device"):
         return label(lang, "device")
     if key == "isolation":
-        return label(lang, "isolation")
+        level = environment["isolation"].get("level") if isinstance(environment["isolation"], dict) else None
+        return label(lang, "isolation" if level in (None, "full") else "isolation_weaker")
     return key.replace("_", " ")
 
 

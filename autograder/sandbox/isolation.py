@@ -68,7 +68,25 @@ def isolation_report(level: str = "auto") -> dict:
     if chosen.drop_uid:
         first, count = reaping.SESSION_UID_FIRST, reaping.SESSION_UID_COUNT
         report["uid"] = f"dropped to a per-session uid ({first}-{first + count - 1})"
+    report["summary"] = summary(report)
     return report
+
+
+def summary(report: dict) -> str:
+    """One line: the level, then every mechanism in force ("minimal: Landlock, seccomp, rlimits")."""
+    parts = []
+    if report.get("namespaces"):
+        parts.append("namespaces " + " ".join(report["namespaces"]))
+    if str(report.get("filesystem", "")).startswith("private root"):
+        parts.append("private root")
+    if str(report.get("uid", "")).startswith("dropped"):
+        parts.append("per-session uid")
+    lockdown = report.get("lockdown", {})
+    parts += [name.capitalize() if name == "landlock" else name for name in ("landlock", "seccomp")
+              if isinstance(lockdown.get(name), dict)]
+    resources = str(report.get("resources", ""))
+    parts.append("cgroup" if resources.startswith("cgroup") else "rlimits")
+    return f"{report.get('level', NONE)}: " + ", ".join(parts)
 
 
 def wanted(level: str) -> dict:
@@ -129,13 +147,15 @@ def _probe(level: str) -> Settings:
 
 def _probe_child(want: dict, uid: int | None, why_not_dropped: str) -> dict:
     folder = staging.make_session_folder()
+    group = None
     try:
         staging.stage_submission(folder / "missing", folder, owner=uid)
         link_site_dirs(folder)
         (folder / "root").mkdir()
+        group = cgroups.SessionCgroup.create(folder, PROBE_LIMITS.memory_mb, PROBE_LIMITS.processes)
         plan = build_plan(folder=folder, submission_dir=folder / "missing", limits=PROBE_LIMITS,
                           allowed_modules=(), want=want, drop_uid=uid, why_not_dropped=why_not_dropped,
-                          probe=True)
+                          probe=True, cgroup=group)
         child = ChildProcess(plan, child_environment(str(folder / "work")), folder, CappedOutput(1 << 14), uid)
         try:
             return child.start()
@@ -145,5 +165,7 @@ def _probe_child(want: dict, uid: int | None, why_not_dropped: str) -> dict:
             child.stop()
     finally:
         staging.remove_session_folder(folder)
+        if group is not None:
+            group.remove()
         if uid is not None:
             reaping.release_session_uid(uid)

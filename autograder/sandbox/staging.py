@@ -19,6 +19,8 @@ from .reaping import start_time
 
 MAX_MODULE_BYTES = 1 << 20
 TEMP_PREFIX = "convlab-sandbox-"
+# Every temporary folder convlab makes starts with one of these and holds an OWNER_FILE.
+OWNED_PREFIXES = (TEMP_PREFIX, "convlab-batch-")
 
 
 OWNER_FILE = "grader"  # "<pid> <start time>" of the grader process that made the folder
@@ -29,16 +31,18 @@ def session_root() -> Path:
     return Path(tempfile.gettempdir())
 
 
-def make_session_folder() -> Path:
-    folder = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX))
+def make_session_folder(prefix: str = TEMP_PREFIX) -> Path:
+    """A new temporary folder that names the grader process owning it (sweep_stale_folders reads that)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
     (folder / OWNER_FILE).write_text(f"{os.getpid()} {start_time(os.getpid())}")
     return folder
 
 
 def sweep_stale_folders() -> list[Path]:
-    """Remove the session folders of graders that died without closing their sessions; return them."""
+    """Remove the temporary folders (sandbox sessions, batch workers' copies of submissions) of
+    graders that died without removing them, a batch killed with SIGKILL say; return them."""
     removed = []
-    for folder in Path(tempfile.gettempdir()).glob(TEMP_PREFIX + "*"):
+    for folder in (f for prefix in OWNED_PREFIXES for f in Path(tempfile.gettempdir()).glob(prefix + "*")):
         try:
             pid, started = (folder / OWNER_FILE).read_text().split()
         except (OSError, ValueError):

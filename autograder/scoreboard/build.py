@@ -40,15 +40,17 @@ def read_published(path: Path | None) -> dict | None:
 
 
 def build_scoreboard(
-    results: list[Path], out: Path, settings: ScoreboardSettings, map_path: Path, *, published: Path | None = None, new_pseudonyms: bool = False
+    results: list[Path], out: Path, settings: ScoreboardSettings, map_path: Path, *, published: Path | None = None,
+    new_pseudonyms: bool = False, signer=None,
 ) -> BuildSummary:
     """Write the site for the RESULTS folders into out; the pseudonym map at map_path is read and extended.
 
     published: the last publication's scoreboard.json (default: out's own, when out holds a site);
     the map must be the one it was published with (pseudonyms.check_continuity).
+    signer: verifies every record first (batch.store.RecordSigner), when the seed is known.
     """
     check_private(map_path, out)
-    board = build_board(results, settings.pick)
+    board = build_board(results, settings.pick, signer)
     mapping = PseudonymMap.load(map_path)
     where = published if published is not None else Path(out) / "scoreboard.json"
     check_continuity(mapping, read_published(where), str(where), new_pseudonyms)

@@ -43,13 +43,18 @@ class Board:
     choices: dict[str, str | None] = field(default_factory=dict)  # student -> pseudonym.txt of the latest submission
 
 
-def load_records(results_folders: list[Path]) -> list[dict]:
-    records = []
+def load_records(results_folders: list[Path], signer=None) -> list[dict]:
+    """Every scored record of the folders; with a signer (the course's seed is known), any record
+    this course's grader did not sign stops the build."""
+    records, refused = [], []
     for folder in results_folders:
-        found = scored_records(folder)
+        found = scored_records(folder, signer, refused)
         if found is None:
             raise CollectError(f"{folder} holds no batch.json: pass a RESULTS folder written by `convlab batch` or `convlab merge`")
         records += found
+    if refused:
+        raise CollectError(f"{len(refused)} records were not written by this course's grader (their signature does not "
+                           f"match): {', '.join(map(str, refused[:5]))}. Grade them again with `convlab batch`.")
     return records
 
 
@@ -78,9 +83,9 @@ def exercises_of(records: list[dict]) -> list[Exercise]:
     return list(found.values())
 
 
-def build_board(results_folders: list[Path], pick: str) -> Board:
+def build_board(results_folders: list[Path], pick: str, signer=None) -> Board:
     """The rows (not yet named or ranked) of every student in the RESULTS folders."""
-    records = load_records(results_folders)
+    records = load_records(results_folders, signer)
     shown, latest = pick_per_student(records, pick)
     rows = [
         Row(
