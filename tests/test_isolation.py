@@ -181,3 +181,12 @@ def test_per_student_hidden_cases_differ_between_students_and_keep_the_points(tm
     names = {name: [c.name for e in r.exercises for ch in e.checks for c in ch.cases if c.hidden] for name, r in results.items()}
     assert names["alice"] != names["bob"]  # other shapes, strides and paddings
     assert results["alice"].points == results["bob"].points == results["alice"].points_possible
+
+
+def test_the_levels_this_machine_gives_are_the_expected_ones():
+    """scripts/test-unprivileged says which levels its user must get; a level silently lost fails here."""
+    expected = os.environ.get("CONVLAB_EXPECT_LEVELS")
+    if not expected:
+        pytest.skip("CONVLAB_EXPECT_LEVELS is not set (scripts/test-unprivileged sets it)")
+    assert available_levels() == tuple(expected.split(","))
+    assert settings("auto").level == expected.split(",")[0]

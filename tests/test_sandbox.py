@@ -308,7 +308,7 @@ def test_the_environment_is_built_from_scratch(make_session, monkeypatch):
     monkeypatch.setenv("CONVLAB_SEED", "canary-seed-8731")
     monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))
     env = make_session(_conv1d_returning("import os\nreturn dict(os.environ)")).call("conv1d_full", 1, 2).value
-    assert sorted(env) == ["HOME", "LANG", "LC_ALL", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "OMP_NUM_THREADS",
+    assert sorted(env) == ["HOME", "LANG", "LC_ALL", "MALLOC_ARENA_MAX", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "OMP_NUM_THREADS",
                            "OPENBLAS_NUM_THREADS", "PATH", "TMPDIR", "VECLIB_MAXIMUM_THREADS"]
     assert env["OMP_NUM_THREADS"] == env["OPENBLAS_NUM_THREADS"] == "1"
     assert "canary" not in repr(env)
@@ -425,7 +425,7 @@ for _ in range(3):
 return os.getpid()
 """
     submission = build_submission(tmp_path / "submission", _conv1d_returning(daemon))
-    session = SandboxSession(submission, LIMITS, ALLOWED)
+    session = SandboxSession(submission, Limits(**{**LIMITS.__dict__, "memory_mb": 4096}), ALLOWED)  # 16 processes
     assert session.call("conv1d_full", 1, 2).status == "ok"
     folder, uid = session.folder, session.uid
     time.sleep(0.1)
@@ -620,7 +620,8 @@ with multiprocessing.get_context("spawn").Pool(1) as pool:
 return found
 """
     submission = build_submission(tmp_path / "submission", _conv1d_returning(body))
-    with SandboxSession(submission, Limits(20, 2048, 4, 8, 64, 32), ALLOWED, level) as session:
+    # Without a cgroup (a user, not root) the sandbox gets memory_mb / 256 MB processes and threads: 32 here.
+    with SandboxSession(submission, Limits(20, 8192, 4, 8, 64, 32), ALLOWED, level) as session:
         outcome = session.call("conv1d_full", 1, 2)
         assert (outcome.status, outcome.value) == ("ok", [1, 2, 3, 4, 5]), (outcome, session.output)
 
