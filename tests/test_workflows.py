@@ -79,6 +79,8 @@ def test_course_grade_shards_merge_and_publish():
     grading = next(s for s in steps(grade) if "convlab batch" in s.get("run", ""))
     assert f'--shard "$SHARD/{len(shards)}"' in grading["run"]
     assert "--network none" in grading["run"] and "-e CONVLAB_SEED" in grading["run"]
+    # The documented deployment gets full isolation, or the job fails (the batch refuses).
+    assert "--isolation full" in grading["run"] and "--cap-add SYS_ADMIN" in grading["run"] and "--user 0" in grading["run"]
     assert grading["env"]["CONVLAB_SEED"] == "${{ secrets.CONVLAB_SEED }}"
     assert grade["environment"] == "grading" and grade["permissions"] == {"contents": "read"}
 

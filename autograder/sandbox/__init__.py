@@ -1,22 +1,30 @@
 """The sandbox: student code runs only in an isolated child process, one per exercise.
 
-    SandboxSession(submission_dir, limits, allowed_modules)     session.py
-        .call(target, *args, **kwargs) -> CallOutcome            outcome.py
+    SandboxSession(submission_dir, limits, allowed_modules, level)   session.py
+        .load(modules) / .call(target, *args, **kwargs) -> CallOutcome  outcome.py
         .output   the child's stdout+stderr, capped              output.py
-        .close()  kills every process it started, removes its folder
+        .close()  kills every process it started, removes its folder and cgroup
     Limits       grading.toml's [limits] as the child gets them  limits.py
-    isolation_report()   what this machine enforces              isolation.py
+    isolation_report(level)   what a level enforces here     isolation.py
+
+The levels (isolation.py): full (root), userns (unprivileged user namespaces),
+minimal (no namespaces: Landlock and seccomp), none (not even Landlock).
 
 How one child is built (process.py starts child/bootstrap.py):
   - a fresh temporary folder holding only the whitelisted student modules, as a
     package `submission` with an empty __init__.py (staging.py);
   - an environment built from nothing (host.child_environment);
-  - where the machine allows (root, or unprivileged user namespaces): its own
-    user/mount/PID/network/IPC/UTS namespaces, a private root with only the system
-    libraries, Python and numpy read-only plus tmpfs /work and /tmp, its own /proc,
-    no network (child/namespaces.py); as root, its own uid, with every
-    capability dropped (child/confine.py);
-  - rlimits on memory, CPU, file size, open files and processes (child/confine.py);
+  - as root, a cgroup bounding the whole session's memory, processes and CPU share
+    (cgroups.py); without one, processes x address space stays within memory_mb;
+  - at full and userns: its own user/mount/PID/network/IPC/UTS namespaces, a private
+    root with only the system libraries, Python and numpy read-only plus tmpfs /work,
+    /tmp and /dev/shm, its own /proc (child/namespaces.py); at full, its own uid;
+  - every capability dropped, rlimits on memory, CPU, file size, open files and
+    processes (child/confine.py);
+  - Landlock and seccomp (child/lockdown.py): what may be read and written, no TCP,
+    no signal or ptrace outside the sandbox, no foreign sockets, mounts or sessions;
+  - at minimal, multiprocessing's semaphores and shared memory in the work folder
+    (child/shm_shim.py), since /dev/shm is out of reach;
   - an import guard: the standard library, numpy and the student's own modules only (child/guard.py).
 Requests and responses travel on two pipes as JSON headers plus .npy bytes,
 validated by the grader before numpy rebuilds anything (child/wire.py).
