@@ -277,6 +277,14 @@ def test_feedback_shows_visible_messages_and_only_verdicts_and_causes_for_hidden
     assert render_exercise(_exercise_with_hidden_failures(), seed=2021, seed_kind="public").splitlines()[-1] == "seed 2021 (public)"
 
 
+def test_feedback_on_an_exercise_not_started_is_one_line_naming_the_file():
+    not_implemented = catalog("en").text("call.not_implemented") + catalog("en").text("diagnosis.end")
+    cases = [CaseResult(f"hidden case {i}", False, not_implemented, hidden=True) for i in (1, 2)]
+    exercise = ExerciseResult("max_pool", "Max pooling, forward and backward", [CheckResult("forward_hidden", "forward", 2.0, cases)])
+    lines = render_exercise(exercise, seed=2021, seed_kind="public").splitlines()
+    assert lines[1:] == ["  TODO  write max_pool_forward, max_pool_backward in assignments/pooling.py", "seed 2021 (public)"]
+
+
 # ---------------------------------------------------------------- sandboxed stand-ins
 
 
