@@ -1,18 +1,17 @@
 """The terminal table: one line per exercise, its checks below it when it is not all done.
 
     convlab · alice
-    ════════════════════════════════════════════════════════════════════════════
-    PASS  conv1d_full  Warm-up: true 1-D convolution                        3 / 3
-    PART  conv2d_forward  Convolution forward pass                        12 / 14
-            PASS  the lecture's worked examples                             3 / 3
-            FAIL  stride 2 and 3, padding 0 to 2 · 3 of 4 cases failed      0 / 5
-                  hidden case 2: x (2, 3, 7, 5), S=2, P=1 (hidden)
-                    likely mistake: stride_ignored
-                    z: 40 of 48 values differ ...
-    TODO  max_pool  Max pooling · not started: write max_pool_forward,     0 / 10
-          max_pool_backward in pooling.py
-    ────────────────────────────────────────────────────────────────────────────
-    Total                                                                 15 / 31
+    ════════════════════════════════════════════════════════════════════════════════
+    PASS   conv1d_full  Warm-up: true 1-D convolution                            3 / 3
+    PART   conv2d_forward  Convolution forward pass                            12 / 14
+             PASS   the lecture's worked examples                                3 / 3
+             FAIL   stride 2 and 3, padding 0 to 2 · 3 of 4 cases failed         0 / 5
+               hidden case 2: x (2, 3, 7, 5), S=2, P=1 (hidden)
+                 likely mistake: stride_ignored
+                 z: 40 of 48 values differ ...
+    TODO   max_pool  write max_pool_forward, max_pool_backward in pooling.py    0 / 10
+    ────────────────────────────────────────────────────────────────────────────────
+    Total                                                                      15 / 31
     seed 2021 (public) · device cpu · torch 2.13.0 · ...
 
 An exercise with every case passed takes one line, and so does one not started yet (every

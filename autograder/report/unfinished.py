@@ -41,7 +41,7 @@ def functions_to_write(exercise_id: str) -> tuple[tuple[str, ...], str]:
 
 
 def not_started_text(exercise_id: str, lang: str, folder: str = "") -> str:
-    """ "not started: write it in kernels.py", or naming the functions when they are not the exercise's id."""
+    """ "write it in kernels.py", or naming the functions when they are not the exercise's id."""
     from .labels import label
 
     functions, file = functions_to_write(exercise_id)
