@@ -343,4 +343,4 @@ def test_sparkline_scales_and_averages():
     assert sparkline([0, 1, 2, 3, 4, 5, 6, 7], 8) == SPARK_CHARACTERS
     assert sparkline([0.0, 0.0, 7.0, 7.0], 2) == "▁█"  # each character the mean of its share
     assert sparkline([0.5, 1.0], 2, 0.0, 1.0) == "▅█" and sparkline([3.0, 3.0], 4) == "▁▁"
-    assert stretch([0.1, 0.9], 5) == [0.1, 0.1, 0.9, 0.9]
+    assert stretch([0.1, 0.9], 5) == [0.1, 0.1, 0.1, 0.9, 0.9] and stretch([1.0, 2.0], 1) == [1.0, 2.0]

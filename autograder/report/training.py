@@ -51,9 +51,10 @@ def sparkline(values: Sequence[float], width: int, low: float | None = None, hig
 
 
 def stretch(values: Sequence[float], width: int) -> list[float]:
-    """Each value repeated so that a few values (one per epoch) fill about `width` columns."""
-    repeat = max(1, width // max(1, len(values)))
-    return [value for value in values for _ in range(repeat)]
+    """A few values (one per epoch) spread over `width` columns, each repeated in turn."""
+    if not values or len(values) >= width:
+        return list(values)
+    return [values[i * len(values) // width] for i in range(width)]
 
 
 class TrainingDisplay:
