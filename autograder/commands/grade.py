@@ -150,8 +150,9 @@ def _check(args: argparse.Namespace) -> int:
     _print_table(result, args.lang)
     print()
     print(verdict(result, args.lang))
-    if next_step(result, args.lang):
-        print(next_step(result, args.lang))
+    step = next_step(result, args.lang)
+    if step:
+        print(step)
     return EXIT_OK
 
 
