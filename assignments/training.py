@@ -44,6 +44,8 @@ def train(
     progress=True,
     max_shift=MAX_SHIFT,
     decay=True,
+    on_batch=None,
+    on_epoch=None,
 ):
     """Train `model` in place with mini-batch SGD with momentum; return the per-epoch history.
 
@@ -65,7 +67,9 @@ def train(
         epoch (1, 2, ...), train_loss (mean over the epoch's batches, weighted by batch size),
         train_accuracy (of the predictions made during the epoch, while the weights moved),
         test_accuracy (after the epoch), seconds (wall time of the epoch, test included).
-    progress=True draws a progress bar on stderr.
+    progress=True draws a progress bar on stderr. For a display of your own, on_batch(epoch,
+    batch, loss) is called after every batch (numbers from 1, the batch's loss), and
+    on_epoch(record) after every epoch with its history record.
     """
     x_train, y_train = _check_data("training", x_train, y_train)
     x_test, y_test = _check_data("test", x_test, y_test)
@@ -99,6 +103,8 @@ def train(
             total_loss += loss * len(y)
             correct += int(np.sum(np.argmax(logits, axis=1) == y))
             bar.update(batch, f"loss {total_loss / (first + len(y)):.4f}")
+            if on_batch is not None:
+                on_batch(epoch, batch, float(loss))
         record = {
             "epoch": epoch,
             "train_loss": total_loss / n,
@@ -111,6 +117,8 @@ def train(
             f"test {record['test_accuracy']:.2%}  {record['seconds']:.1f} s"
         )
         history.append(record)
+        if on_epoch is not None:
+            on_epoch(record)
     return history
 
 

@@ -31,11 +31,30 @@ SUBCOMMANDS = {
 }
 
 
+def available_commands() -> dict[str, tuple[str, str, str]]:
+    """SUBCOMMANDS, or in a student release only the students' (see autograder/edition.py)."""
+    from .edition import STUDENT_COMMANDS, is_student_release
+
+    if is_student_release():
+        return {name: SUBCOMMANDS[name] for name in STUDENT_COMMANDS}
+    return SUBCOMMANDS
+
+
+def _refuse_instructor_command(command: str, argv: list[str]) -> int:
+    """One line on stderr: this command is not part of a student release. Exit code 2."""
+    from .messages import LANGUAGES, catalog
+
+    lang = next((argv[i + 1] for i, word in enumerate(argv[:-1]) if word == "--lang" and argv[i + 1] in LANGUAGES), "en")
+    text = catalog(lang).text("cli.instructor_command", command=command, commands=", ".join(available_commands()))
+    print(f"convlab {command}: {text}", file=sys.stderr)
+    return 2
+
+
 def build_parser(command: str | None) -> argparse.ArgumentParser:
     """The full parser, with options declared only for `command` (None: just the list)."""
     parser = argparse.ArgumentParser(prog="convlab", description="convlab: CNN exercises and their autograder")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, (module_name, function_name, help_text) in SUBCOMMANDS.items():
+    for name, (module_name, function_name, help_text) in available_commands().items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
         if name == command:
             module = importlib.import_module(module_name)
@@ -53,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     command = next((word for word in argv if word in SUBCOMMANDS), None)
+    if command is not None and command not in available_commands():
+        return _refuse_instructor_command(command, argv)
     args = build_parser(command).parse_args(argv)
     try:
         return int(args._run(args) or 0)

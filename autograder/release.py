@@ -5,15 +5,21 @@ function or method, each solution block becomes two lines at the block's indenta
 task marker comment and `raise NotImplementedError`. A solution block outside any function
 (a private helper, an import only the solution needs) is removed. Everything else,
 docstrings included, is kept verbatim; a file without solution blocks is copied as it is.
+assignments/.generated.json records the SHA-256 of every file as generated, so a file edited
+by hand (neither what was generated nor what reference/ now gives) is told from a stale one:
+`convlab release --check` shows its diff, and `convlab release` rewrites stale files but leaves
+an edited one alone unless --force is given.
 
 `convlab student-release OUT` writes what students get into OUT: the stubs and visible
 tests, the grader (which holds no solutions), grading.toml, a pyproject.toml, the student
-README and requirements.txt, and MANIFEST.json listing every file with its SHA-256.
+README and requirements.txt, and MANIFEST.json listing every file with its SHA-256. Its
+autograder/edition.json makes its command line offer only the students' commands.
 """
 from __future__ import annotations
 
 import argparse
 import ast
+import difflib
 import hashlib
 import io
 import json
@@ -26,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
+from .edition import EDITION_FILE, student_edition_text
 from .paths import ASSIGNMENTS_DIR, GRADING_TOML, REFERENCE_DIR, REPO_ROOT
 
 # Spelled in two pieces so that this file, which ships with the grader, never holds a marker.
@@ -197,60 +204,191 @@ def make_stub(source: str, filename: str) -> str:
 
 
 def render_assignments(reference_dir: Path = REFERENCE_DIR) -> dict[str, str]:
-    """File name -> generated text, for every top-level .py file of reference_dir but the hand-written ones."""
-    return {
-        path.name: make_stub(path.read_text(encoding="utf-8"), _display(path))
-        for path in sorted(reference_dir.glob("*.py"))
-        if path.name not in HAND_WRITTEN
-    }
+    """File name -> generated text, for every top-level .py file of reference_dir but the hand-written ones.
+
+    Raises ReleaseError when reference_dir holds no .py file: without the solutions there is
+    nothing to generate from (a student release has no reference/), and an empty rendering
+    would make every stub look left over.
+    """
+    sources = sorted(path for path in reference_dir.glob("*.py") if path.name not in HAND_WRITTEN)
+    if not sources:
+        raise ReleaseError(
+            f"no reference solutions in {_display(reference_dir)}/: `convlab release` runs in the "
+            "course's repository, which holds reference/, never in a student release"
+        )
+    return {path.name: make_stub(path.read_text(encoding="utf-8"), _display(path)) for path in sources}
 
 
-def stale_files(reference_dir: Path = REFERENCE_DIR, assignments_dir: Path = ASSIGNMENTS_DIR) -> dict[str, str]:
-    """File name -> why it is stale, for every generated file of assignments_dir that
-    is missing, differs from what reference_dir generates, or has no reference left."""
-    return _stale(render_assignments(reference_dir), reference_dir, assignments_dir)
+# ---------------------------------------------------------------- is assignments/ current?
+
+# assignments/RECORD_NAME holds the SHA-256 of every file as `convlab release` last wrote it.
+# A file that still has its recorded hash but no longer matches reference/ is stale and may
+# be rewritten; a file whose hash is neither the recorded one nor the one reference/ gives
+# was edited by hand, and is only overwritten with --force. (A dot-file: never released.)
+RECORD_NAME = ".generated.json"
+RECORD_ABOUT = (
+    "Written by `convlab release`: the SHA-256 of each file of assignments/ as it was generated "
+    "from reference/, so that a file edited by hand is never overwritten without --force."
+)
+# Kinds of FileState. Rewriting or removing these loses nothing ...
+STALE_KINDS = ("missing", "stale", "left_over", "unrecorded")
+# ... while these hold an edit made by hand.
+EDITED_KINDS = ("edited", "left_over_edited")
+MAX_DIFF_LINES = 60
 
 
-def _stale(expected: dict[str, str], reference_dir: Path, assignments_dir: Path) -> dict[str, str]:
-    stale = {}
+@dataclass(frozen=True)
+class FileState:
+    """A generated file of assignments/ that is not current: what kind, why, and any edit's diff."""
+
+    kind: str  # one of STALE_KINDS or EDITED_KINDS
+    reason: str
+    diff: str = ""  # an edited file: how it differs from what `convlab release` writes now
+
+    @property
+    def edited(self) -> bool:
+        return self.kind in EDITED_KINDS
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read_record(assignments_dir: Path) -> dict[str, str]:
+    """File name -> SHA-256 as last generated; empty when there is no (readable) record."""
+    try:
+        data = json.loads((assignments_dir / RECORD_NAME).read_text(encoding="utf-8"))
+        files = data["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return {str(name): str(digest) for name, digest in files.items()} if isinstance(files, dict) else {}
+
+
+def record_text(hashes: dict[str, str]) -> str:
+    """The record file's text (sorted, so it changes only when a generated file does)."""
+    return json.dumps({"about": RECORD_ABOUT, "files": dict(sorted(hashes.items()))}, indent=2) + "\n"
+
+
+def file_states(reference_dir: Path = REFERENCE_DIR, assignments_dir: Path = ASSIGNMENTS_DIR) -> dict[str, FileState]:
+    """File name -> FileState, for every generated file of assignments_dir that is not current.
+
+    Current means: the file is what reference_dir generates and the record says so. Files
+    written by hand (HAND_WRITTEN) are never looked at.
+    """
+    return _states(render_assignments(reference_dir), reference_dir, assignments_dir)
+
+
+def _states(expected: dict[str, str], reference_dir: Path, assignments_dir: Path) -> dict[str, FileState]:
+    record = read_record(assignments_dir)
+    states: dict[str, FileState] = {}
+    source = _display(reference_dir)
     for name, text in expected.items():
         target = assignments_dir / name
         if not target.is_file():
-            stale[name] = "missing"
-        elif target.read_text(encoding="utf-8") != text:
-            stale[name] = f"out of date with {_display(reference_dir / name)}"
+            states[name] = FileState("missing", "missing")
+            continue
+        current = target.read_text(encoding="utf-8")
+        digest = sha256_text(current)
+        if current == text:
+            if record.get(name) != digest:
+                states[name] = FileState("unrecorded", f"current, but {RECORD_NAME} does not record it")
+        elif record.get(name) == digest:
+            states[name] = FileState("stale", f"out of date with {source}/{name}")
+        else:
+            states[name] = FileState(
+                "edited",
+                f"edited by hand: it is neither what `convlab release` last wrote nor what {source}/{name} generates",
+                _diff(text, current, f"{_display(assignments_dir)}/{name}", f"{source}/{name}"),
+            )
     for path in sorted(assignments_dir.glob("*.py")):
-        if path.name not in expected and path.name not in HAND_WRITTEN:
-            stale[path.name] = f"left over: {_display(reference_dir / path.name)} does not exist"
-    return stale
+        if path.name in expected or path.name in HAND_WRITTEN:
+            continue
+        gone = f"{source}/{path.name} does not exist"
+        if record.get(path.name) == sha256_text(path.read_text(encoding="utf-8")):
+            states[path.name] = FileState("left_over", f"left over: {gone}")
+        else:
+            states[path.name] = FileState("left_over_edited", f"left over and not as `convlab release` wrote it: {gone}")
+    return states
 
 
-def sync_assignments(reference_dir: Path, assignments_dir: Path, *, check: bool) -> int:
-    """Bring assignments_dir up to date (check=False) or only report what is stale (check=True).
+def _diff(generated: str, current: str, shown: str, source: str) -> str:
+    """A unified diff from what `convlab release` would write to the file as it is."""
+    lines = list(difflib.unified_diff(
+        generated.splitlines(keepends=True), current.splitlines(keepends=True),
+        fromfile=f"{shown} (generated from {source})", tofile=f"{shown} (as it is)", n=2,
+    ))
+    if len(lines) > MAX_DIFF_LINES:
+        lines = lines[:MAX_DIFF_LINES] + [f"... and {len(lines) - MAX_DIFF_LINES} more lines of difference\n"]
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines).rstrip("\n")
 
-    Returns the exit code: 0 when nothing was stale or everything was rewritten, 1 when
-    check found stale files.
+
+def stale_files(reference_dir: Path = REFERENCE_DIR, assignments_dir: Path = ASSIGNMENTS_DIR) -> dict[str, str]:
+    """File name -> why it is not current, for every generated file of assignments_dir that is
+    missing, stale, edited by hand, left over, or missing from the record (see file_states)."""
+    return {name: state.reason for name, state in file_states(reference_dir, assignments_dir).items()}
+
+
+def edit_advice(names: list[str], reference_shown: str = "reference") -> str:
+    """What to do about files edited by hand."""
+    listed = ", ".join(names)
+    return (
+        f"edited by hand: {listed}. To keep an edit, make it in {reference_shown}/ (the source) and run "
+        f"`convlab release --force`; to discard it, run `convlab release --force`"
+    )
+
+
+def sync_assignments(reference_dir: Path, assignments_dir: Path, *, check: bool, force: bool = False) -> int:
+    """Bring assignments_dir up to date (check=False) or only report what is not (check=True).
+
+    A file edited by hand is shown with its diff and left as it is unless force is set.
+    Returns the exit code: 0 when everything is current afterwards, 1 when check found
+    something to do or an edited file was left alone.
     """
     expected = render_assignments(reference_dir)
-    stale = _stale(expected, reference_dir, assignments_dir)
+    states = _states(expected, reference_dir, assignments_dir)
     shown = _display(assignments_dir)
-    if not stale:
+    if not states:
         print(f"{shown}/ is up to date with {_display(reference_dir)}/")
         return 0
+    edited = sorted(name for name, state in states.items() if state.edited)
     if check:
-        for name, reason in stale.items():
-            print(f"stale: {shown}/{name}: {reason}")
-        print("run `convlab release` to regenerate them")
+        for name, state in states.items():
+            print(f"{'edited' if state.edited else 'stale'}: {shown}/{name}: {state.reason}")
+            if state.diff:
+                print(state.diff)
+        if edited:
+            print(edit_advice([f"{shown}/{name}" for name in edited], _display(reference_dir)))
+        if len(edited) < len(states):
+            print("run `convlab release` to regenerate the stale ones" if edited else "run `convlab release` to regenerate them")
         return 1
     assignments_dir.mkdir(parents=True, exist_ok=True)
-    for name in stale:
+    record = read_record(assignments_dir)
+    kept = []
+    for name, state in states.items():
         target = assignments_dir / name
-        if name in expected:
-            target.write_text(expected[name], encoding="utf-8")
-            print(f"wrote {shown}/{name}")
+        if state.edited and not force:
+            kept.append(name)
+            print(f"kept {shown}/{name}: {state.reason}")
+            if state.diff:
+                print(state.diff)
+        elif name in expected:
+            if state.kind != "unrecorded":
+                target.write_text(expected[name], encoding="utf-8")
+                print(f"wrote {shown}/{name}" + (" (its edit discarded: --force)" if state.edited else ""))
         else:
             target.unlink()
-            print(f"removed {shown}/{name}")
+            print(f"removed {shown}/{name}" + (" (--force)" if state.edited else ""))
+    hashes = {name: sha256_text(text) for name, text in expected.items()}
+    hashes.update({name: record[name] for name in kept if name in record})  # an edit stays an edit
+    for name in kept:
+        if name not in record:
+            hashes.pop(name, None)
+    record_path = assignments_dir / RECORD_NAME
+    if not record_path.is_file() or record_path.read_text(encoding="utf-8") != record_text(hashes):
+        record_path.write_text(record_text(hashes), encoding="utf-8")
+    if kept:
+        print(edit_advice([f"{shown}/{name}" for name in kept], _display(reference_dir)))
+        return 1
     return 0
 
 
@@ -258,13 +396,18 @@ def release_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--check",
         action="store_true",
-        help="list the stale files of assignments/ and exit 1, without writing anything",
+        help="list what is not current in assignments/ (with the diff of any file edited by hand) and exit 1, without writing anything",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="also overwrite files of assignments/ that were edited by hand (their edits are lost)",
     )
 
 
 def release(args: argparse.Namespace) -> int:
     try:
-        return sync_assignments(REFERENCE_DIR, ASSIGNMENTS_DIR, check=args.check)
+        return sync_assignments(REFERENCE_DIR, ASSIGNMENTS_DIR, check=args.check, force=args.force)
     except ReleaseError as error:
         print(f"convlab release: {error}", file=sys.stderr)
         return 2
@@ -278,9 +421,14 @@ def student_files() -> dict[str, bytes]:
 
     Raises ReleaseError when assignments/ is stale or any file holds a solution marker.
     """
-    stale = stale_files(REFERENCE_DIR, ASSIGNMENTS_DIR)
-    if stale:
-        names = ", ".join(sorted(stale))
+    states = file_states(REFERENCE_DIR, ASSIGNMENTS_DIR)
+    edited = sorted(name for name, state in states.items() if state.edited)
+    if edited:
+        diffs = "\n".join(states[name].diff for name in edited if states[name].diff)
+        advice = edit_advice([f"assignments/{name}" for name in edited])
+        raise ReleaseError(f"{advice}; then build the release again" + (f"\n{diffs}" if diffs else ""))
+    if states:
+        names = ", ".join(sorted(states))
         raise ReleaseError(f"assignments/ is out of date with reference/ ({names}); run `convlab release` first")
     files = {}
     for folder in (ASSIGNMENTS_DIR, AUTOGRADER_DIR):
@@ -291,6 +439,8 @@ def student_files() -> dict[str, bytes]:
     requirements = (STUDENT_DOCS_DIR / "requirements.txt").read_text(encoding="utf-8")
     files["requirements.txt"] = requirements.encode()
     files["pyproject.toml"] = student_pyproject(requirements).encode()
+    # The student release offers only the students' commands (see autograder/edition.py).
+    files[f"autograder/{EDITION_FILE}"] = student_edition_text().encode()
     # Students who keep their work in a repository get `convlab check` on every push.
     files[".github/workflows/student-check.yml"] = STUDENT_WORKFLOW.read_bytes()
     markers = (BEGIN_MARKER.encode(), END_MARKER.encode())
@@ -386,7 +536,9 @@ def _prepare_out(out: Path, force: bool) -> Path:
         raise ReleaseError(f"{out} exists and is not a folder")
     if out.exists() and any(out.iterdir()):
         if not force:
-            raise ReleaseError(f"{out} is not empty; pass --force to replace its contents")
+            changed = changed_since_release(out)
+            work = f" ({len(changed)} files differ from its {MANIFEST_NAME}, e.g. {', '.join(changed[:3])}: someone's work?)" if changed else ""
+            raise ReleaseError(f"{out} is not empty{work}; pass --force to replace its contents")
         for child in out.iterdir():
             if child.is_dir() and not child.is_symlink():
                 shutil.rmtree(child)
@@ -394,6 +546,23 @@ def _prepare_out(out: Path, force: bool) -> Path:
                 child.unlink()
     out.mkdir(parents=True, exist_ok=True)
     return out
+
+
+def changed_since_release(folder: Path) -> list[str]:
+    """Files of an earlier release in folder that were changed or added since (per its MANIFEST.json).
+
+    Empty when folder holds no readable manifest.
+    """
+    try:
+        listed = {entry["path"]: entry["sha256"] for entry in json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))["files"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    changed = []
+    for path in _shipped_files(folder):
+        name = path.relative_to(folder).as_posix()
+        if name != MANIFEST_NAME and listed.get(name) != hashlib.sha256(path.read_bytes()).hexdigest():
+            changed.append(name)
+    return changed
 
 
 def student_release_arguments(parser: argparse.ArgumentParser) -> None:

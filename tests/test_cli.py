@@ -9,6 +9,7 @@ Two kinds of tests:
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -208,7 +209,7 @@ def test_check_counts_missing_points_and_shows_the_diagnosis(engine, tmp_path, c
     assert cli.main(["check", str(student_folder(tmp_path / "mine")), "--lang", "zh"]) == 0
     out = capsys.readouterr().out
     assert "hidden case 1 （隐藏） · 可能的错误：flipped_kernel" in out
-    assert out.rstrip().splitlines()[-1] == "还差 4 分：请查看上面标为 FAIL 和 PART 的行。"
+    assert out.rstrip().splitlines()[-1] == "还差 4 分：请查看上面标为“待完成”“未通过”和“部分通过”的行。"
     assert engine.calls[0]["lang"] == "zh"
 
 
@@ -327,6 +328,28 @@ def test_check_on_the_reference_is_ready_to_submit(tmp_path):
 
 
 @pytest.mark.slow
+def test_check_on_a_half_finished_submission_takes_one_line_per_unfinished_exercise(tmp_path):
+    mine = student_folder(tmp_path / "assignments")
+    unfinished = ("conv_backward", "pooling", "layers", "lenet")
+    for module in unfinished:
+        (mine / f"{module}.py").write_text((REPO_ROOT / "assignments" / f"{module}.py").read_text())
+    done = run_convlab("check", cwd=tmp_path, env={"COLUMNS": "100"})
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.rstrip().splitlines()
+    todo = [line for line in lines if line.startswith("TODO ")]
+    assert [line.split()[1] for line in todo] == [
+        "conv_relu_pool", "rot180", "dilate", "conv2d_backward", "max_pool", "avg_pool", "relu", "softmax_cross_entropy", "lenet",
+    ]
+    assert re.split(r"\s{2,}", todo[4]) == ["TODO", "max_pool", "write max_pool_forward, max_pool_backward in pooling.py", "0 / 10"]
+    assert [line.split()[1] for line in lines if line.startswith("PASS ")] == [
+        "conv1d_full", "conv_output_size", "pool_output_size", "pad2d", "conv2d_forward", "classic_kernels",
+    ]
+    assert "NotImplementedError" not in done.stdout
+    assert len(lines) <= 30, done.stdout
+    assert lines[-1] == "6 of 15 exercises complete, 9 not started (TODO above). Next: conv_relu_pool in assignments/kernels.py."
+
+
+@pytest.mark.slow
 def test_demo_prints_every_table_the_summary_and_the_scoreboard(tmp_path):
     from autograder.commands.demo import chosen_name
 
@@ -335,6 +358,10 @@ def test_demo_prints_every_table_the_summary_and_the_scoreboard(tmp_path):
     assert done.returncode == 0, done.stderr
     for name in demo_submissions():
         assert f"convlab · {name}\n" in done.stdout
+    # The stubs: one line per exercise, each naming what to write and where.
+    stubs = done.stdout.split("convlab · assignments\n", 1)[1].split("\n", 1)[1].split("─" * 10, 1)[0].splitlines()
+    assert len(stubs) == 15 and all(line.startswith("TODO ") and line.endswith(" 0 / " + line.split(" / ")[-1]) for line in stubs)
+    assert "write it in warmup.py" in stubs[0]
     # The summary's first block: a heading row, a rule, then "name total ..." rows up to a blank line.
     first_block = done.stdout.split("\nsubmission", 1)[1].split("\n\n", 1)[0].splitlines()[2:]
     rows = {line.split()[0]: line.split()[1] for line in first_block}

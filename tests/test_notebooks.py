@@ -291,6 +291,14 @@ def test_feedback_shows_visible_messages_and_only_verdicts_and_causes_for_hidden
     assert render_exercise(_exercise_with_hidden_failures(), seed=2021, seed_kind="public").splitlines()[-1] == "seed 2021 (public)"
 
 
+def test_feedback_on_an_exercise_not_started_is_one_line_naming_the_file():
+    not_implemented = catalog("en").text("call.not_implemented") + catalog("en").text("diagnosis.end")
+    cases = [CaseResult(f"hidden case {i}", False, not_implemented, hidden=True) for i in (1, 2)]
+    exercise = ExerciseResult("max_pool", "Max pooling, forward and backward", [CheckResult("forward_hidden", "forward", 2.0, cases)])
+    lines = render_exercise(exercise, seed=2021, seed_kind="public").splitlines()
+    assert lines[1:] == ["  TODO  write max_pool_forward, max_pool_backward in assignments/pooling.py", "seed 2021 (public)"]
+
+
 # ---------------------------------------------------------------- sandboxed stand-ins
 
 
@@ -406,3 +414,69 @@ def test_every_notebook_runs_top_to_bottom_on_the_reference_with_full_marks(buil
             printed = "".join(o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stdout")
             assert f"seed {CONFIG.grader.public_seed} (public)" in printed
     assert pictures == PICTURES[name]
+
+
+# ---------------------------------------------------------------- "Run all" on the stubs
+
+
+def test_a_cell_that_meets_a_stub_prints_one_line_and_ends_normally(tmp_path, monkeypatch, capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from autograder.notebooks.unfinished import install
+
+    package = tmp_path / PACKAGE
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    shutil.copyfile(ASSIGNMENTS_DIR / "warmup.py", package / "warmup.py")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
+        monkeypatch.delitem(sys.modules, name)
+    shell = InteractiveShell()
+    install(shell, package)
+    capsys.readouterr()
+
+    done = shell.run_cell("from assignments.warmup import conv1d_full\nbefore = 1\nconv1d_full([1], [1])\nafter = 2")
+    assert done.success and done.error_in_exec is None
+    assert capsys.readouterr().out == "conv1d_full is not implemented yet: write it in assignments/warmup.py, then run this cell again.\n"
+    assert shell.user_ns["before"] == 1 and "after" not in shell.user_ns
+    # A cell's last expression is still its result; any other NotImplementedError keeps its traceback.
+    assert shell.run_cell("before + 41").result == 42
+    other = shell.run_cell("raise NotImplementedError('not from the stubs')")
+    assert not other.success and isinstance(other.error_in_exec, NotImplementedError)
+    assert "is not implemented yet: write it in" not in capsys.readouterr().out
+
+
+UNFINISHED_LINE = re.compile(r"^(\S+) is not implemented yet: write it in (assignments/\w+\.py), then run this cell again\.$")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(PICTURES))
+def test_run_all_on_the_stubs_goes_to_the_end_with_one_line_per_unfinished_function(tmp_path, monkeypatch, name):
+    import nbformat
+    from nbclient import NotebookClient
+
+    ensure_kernel()
+    monkeypatch.delenv("CONVLAB_SEED", raising=False)
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.setenv("CONVLAB_NOTEBOOK_QUICK", "1")
+    shutil.copyfile(assignment_dir() / f"{name}.ipynb", tmp_path / f"{name}.ipynb")
+    shutil.copytree(assignment_dir() / PACKAGE, tmp_path / PACKAGE)  # the stubs, as students get them
+    notebook = nbformat.read(tmp_path / f"{name}.ipynb", as_version=4)
+    # As Jupyter's "Run all" does, stop at the first cell that fails.
+    NotebookClient(notebook, timeout=600, kernel_name=KERNEL_NAME, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    unfinished = []
+    for cell in (c for c in notebook.cells if c.cell_type == "code"):
+        assert cell.execution_count is not None, cell.id  # every cell ran
+        assert not [o for o in cell.outputs if o.output_type == "error" or o.get("name") == "stderr"], (cell.id, cell.outputs)
+        printed = "".join(o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stdout")
+        if cell.metadata.nbgrader.grade:
+            assert cell.outputs[-1].data["text/plain"] == "0.0"
+            assert "  TODO  " in printed  # the grade cell's one line for an exercise not started
+            continue
+        lines = [UNFINISHED_LINE.match(line) for line in printed.splitlines()]
+        unfinished += [match.groups() for match in lines if match]
+        assert "Traceback" not in printed and "NotImplementedError" not in printed
+    assert unfinished, "no cell met an unfinished function"
+    for function, file in unfinished:
+        module = API[function.split(".")[0]]
+        assert file == f"assignments/{module}.py", (function, file)

@@ -7,6 +7,7 @@ import importlib
 import importlib.util
 import inspect
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -23,8 +24,10 @@ from autograder.release import (
     GENERATED_HEADER,
     HAND_WRITTEN,
     MANIFEST_NAME,
+    RECORD_NAME,
     ReleaseError,
     build_student_release,
+    file_states,
     find_solution_blocks,
     make_stub,
     release,
@@ -101,29 +104,116 @@ def test_assignments_are_generated_from_the_current_reference():
     assert stale == {}, f"assignments/ is stale, run `convlab release`: {stale}"
 
 
-def test_check_lists_stale_files_without_writing_and_release_repairs_them(tmp_path, capsys):
+def _synthetic_course(tmp_path):
+    """tmp_path/reference with a module and an __init__, released into tmp_path/assignments."""
     reference = tmp_path / "reference"
     assignments = tmp_path / "assignments"
     reference.mkdir()
     (reference / "shapes.py").write_text(SYNTHETIC_REFERENCE)
     (reference / "__init__.py").write_text('"""Exports."""\n')
+    (reference / "gone.py").write_text('"""A module about to be deleted."""\n')
     assert sync_assignments(reference, assignments, check=False) == 0
+    return reference, assignments
+
+
+def _contents(folder):
+    return {path.name: path.read_text() for path in folder.iterdir()}
+
+
+def test_check_lists_stale_files_without_writing_and_release_repairs_them(tmp_path, capsys):
+    reference, assignments = _synthetic_course(tmp_path)
     (assignments / "conftest.py").write_text("# written by hand\n")
     (reference / "shapes.py").write_text(SYNTHETIC_REFERENCE.replace("A module.", "A changed module."))
+    (reference / "gone.py").unlink()
     (assignments / "__init__.py").unlink()
-    (assignments / "gone.py").write_text("# generated from a reference file deleted since\n")
-    before = {path.name: path.read_text() for path in assignments.iterdir()}
+    before = _contents(assignments)
     capsys.readouterr()
 
     assert sync_assignments(reference, assignments, check=True) == 1
 
     printed = capsys.readouterr().out
     assert re.findall(r"^stale: \S+/(\S+):", printed, re.MULTILINE) == ["__init__.py", "shapes.py", "gone.py"]
-    assert {path.name: path.read_text() for path in assignments.iterdir()} == before
+    assert "edited" not in printed
+    assert _contents(assignments) == before
     assert sync_assignments(reference, assignments, check=False) == 0
-    assert sorted(path.name for path in assignments.iterdir()) == ["__init__.py", "conftest.py", "shapes.py"]
+    assert sorted(path.name for path in assignments.iterdir()) == [RECORD_NAME, "__init__.py", "conftest.py", "shapes.py"]
     assert (assignments / "conftest.py").read_text() == "# written by hand\n"
     assert stale_files(reference, assignments) == {}
+
+
+def test_an_edited_stub_is_told_from_a_stale_one_and_kept_without_force(tmp_path, capsys):
+    reference, assignments = _synthetic_course(tmp_path)
+    edited = (assignments / "shapes.py").read_text().replace('raise NotImplementedError("area: not implemented yet")', "return h * w")
+    (assignments / "shapes.py").write_text(edited)
+    (reference / "__init__.py").write_text('"""Exports, changed."""\n')
+    capsys.readouterr()
+
+    assert sync_assignments(reference, assignments, check=True) == 1
+    printed = capsys.readouterr().out
+    assert re.findall(r"^(stale|edited): \S+/(\S+):", printed, re.MULTILINE) == [("stale", "__init__.py"), ("edited", "shapes.py")]
+    # The diff: what release would write, then the edit.
+    assert '-    raise NotImplementedError("area: not implemented yet")\n+    return h * w' in printed
+    assert "make it in" in printed and "`convlab release --force`" in printed
+
+    assert sync_assignments(reference, assignments, check=False) == 1  # the stale file is rewritten, the edit kept
+    printed = capsys.readouterr().out
+    assert "wrote" in printed and "__init__.py" in printed and "kept" in printed
+    assert (assignments / "shapes.py").read_text() == edited
+    assert (assignments / "__init__.py").read_text() == '"""Exports, changed."""\n'
+    # The record still knows the generated text: the edit stays an edit on the next run too.
+    assert file_states(reference, assignments)["shapes.py"].kind == "edited"
+    assert sync_assignments(reference, assignments, check=False) == 1
+    assert (assignments / "shapes.py").read_text() == edited
+
+    assert sync_assignments(reference, assignments, check=False, force=True) == 0
+    assert "its edit discarded: --force" in capsys.readouterr().out
+    assert (assignments / "shapes.py").read_text() == make_stub(SYNTHETIC_REFERENCE, "shapes.py")
+    assert stale_files(reference, assignments) == {}
+
+
+def test_a_stale_stub_whose_reference_changed_is_rewritten_without_force(tmp_path, capsys):
+    reference, assignments = _synthetic_course(tmp_path)
+    changed = SYNTHETIC_REFERENCE.replace("Area of an h x w rectangle.", "Area of a rectangle.")
+    (reference / "shapes.py").write_text(changed)
+    assert file_states(reference, assignments)["shapes.py"].kind == "stale"
+    assert sync_assignments(reference, assignments, check=False) == 0
+    assert (assignments / "shapes.py").read_text() == make_stub(changed, "shapes.py")
+
+
+def test_a_left_over_file_edited_by_hand_is_kept_without_force(tmp_path, capsys):
+    reference, assignments = _synthetic_course(tmp_path)
+    (assignments / "gone.py").write_text('"""A module about to be deleted, with notes."""\n')
+    (assignments / "mine.py").write_text("# never generated\n")
+    (reference / "gone.py").unlink()
+    states = file_states(reference, assignments)
+    assert {name: state.kind for name, state in states.items()} == {"gone.py": "left_over_edited", "mine.py": "left_over_edited"}
+    assert sync_assignments(reference, assignments, check=False) == 1
+    assert sorted(path.name for path in assignments.glob("*.py")) == ["__init__.py", "gone.py", "mine.py", "shapes.py"]
+    assert sync_assignments(reference, assignments, check=False, force=True) == 0
+    assert sorted(path.name for path in assignments.glob("*.py")) == ["__init__.py", "shapes.py"]
+
+
+def test_release_refuses_where_there_is_no_reference(tmp_path, capsys):
+    assignments = tmp_path / "assignments"
+    assignments.mkdir()
+    (assignments / "conv_forward.py").write_text("def conv2d_forward():\n    return 'my work'\n")
+    with pytest.raises(ReleaseError, match="no reference solutions in .*never in a student release"):
+        sync_assignments(tmp_path / "reference", assignments, check=False, force=True)
+    assert (assignments / "conv_forward.py").read_text() == "def conv2d_forward():\n    return 'my work'\n"
+
+
+def test_an_edited_stub_blocks_the_student_release_and_shows_its_diff(tmp_path, monkeypatch):
+    fake_assignments = tmp_path / "assignments"
+    shutil.copytree(ASSIGNMENTS_DIR, fake_assignments, ignore=shutil.ignore_patterns("__pycache__"))
+    stub = fake_assignments / "warmup.py"
+    stub.write_text(stub.read_text().replace("import numpy as np", "import numpy as np  # hand-edited", 1))
+    monkeypatch.setattr("autograder.release.ASSIGNMENTS_DIR", fake_assignments)
+    with pytest.raises(ReleaseError) as raised:
+        build_student_release(tmp_path / "out")
+    message = str(raised.value)
+    assert message.startswith("edited by hand: assignments/warmup.py. To keep an edit, make it in reference/")
+    assert "+import numpy as np  # hand-edited" in message and "out of date" not in message
+    assert not (tmp_path / "out").exists()
 
 
 def test_the_commands_answer_with_exit_codes(tmp_path, capsys):
@@ -417,6 +507,15 @@ def test_a_non_empty_out_is_refused_unless_forced(tmp_path):
     assert not (out / "old.txt").exists() and (out / MANIFEST_NAME).is_file()
 
 
+def test_a_release_someone_worked_in_is_named_as_such_and_kept(tmp_path):
+    out = tmp_path / "out"
+    build_student_release(out)
+    (out / "assignments" / "warmup.py").write_text("# my solution\n")
+    with pytest.raises(ReleaseError, match=r"not empty \(1 files differ from its MANIFEST.json, e.g. assignments/warmup.py"):
+        build_student_release(out)
+    assert (out / "assignments" / "warmup.py").read_text() == "# my solution\n"
+
+
 def test_a_file_holding_a_marker_is_never_released(tmp_path, monkeypatch):
     policy = tmp_path / "grading.toml"
     policy.write_text(GRADING_TOML.read_text() + f"\n{BEGIN_MARKER}\n")
@@ -456,8 +555,9 @@ def test_the_visible_tests_all_fail_on_the_released_stubs(tmp_path):
     counts = {kind: int(n) for n, kind in re.findall(r"(\d+) (\w+)", summary)}
     report = f"exit {result.returncode}, summary {summary!r}\n{result.stdout[-3000:]}{result.stderr[-2000:]}"
     assert result.returncode == 1, report  # 1: tests ran and some failed (5 would be: none collected)
-    assert counts.get("failed", 0) > 0, report
-    assert counts.get("passed", 0) == 0 and counts.get("xpassed", 0) == 0, report
+    # Every test stops at a stub's NotImplementedError: reported as not started, none failed or passed.
+    assert counts.get("unfinished", 0) > 0, report
+    assert set(counts) == {"unfinished"}, report
 
 
 # --- nothing shipped computes an API function ------------------------------------------------------
@@ -560,3 +660,81 @@ def test_no_shipped_helper_computes_an_api_function():
                 if all(right(case, expected) for case, expected in examples):
                     leaks.append(f"{name}{options or ''} computes {target}")
     assert not leaks, "\n".join(leaks)
+
+
+# ---------------------------------------------------------------- (f) a student release cannot hurt the student's work
+
+INSTRUCTOR_COMMANDS = [
+    ["release"], ["release", "--check"], ["release", "--force"], ["student-release", "out", "--force"],
+    ["notebooks"], ["demo"], ["batch", "assignments", "--out", "results"], ["grade", "assignments", "--seed", "1"],
+]
+
+
+def _run_released(release_dir, *args):
+    """`python -m autograder ARGS` with the release's own copy of the package, in the release folder."""
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", *args], cwd=release_dir, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(release_dir), "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+
+
+def _snapshot(folder):
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+@pytest.fixture(scope="module")
+def worked_release(tmp_path_factory):
+    """A student release in which the student has written conv2d_forward."""
+    out = tmp_path_factory.mktemp("student") / "convlab"
+    build_student_release(out)
+    stub = out / "assignments" / "conv_forward.py"
+    stub.write_text(stub.read_text(encoding="utf-8") + "\n# my notes on the forward pass\n", encoding="utf-8")
+    return out
+
+
+def test_the_released_package_is_the_one_that_runs(worked_release):
+    done = subprocess.run(
+        [sys.executable, "-c", "import autograder.edition as e; print(e.__file__, e.is_student_release())"],
+        cwd=worked_release, capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(worked_release)},
+    )
+    assert done.stdout.split() == [str(worked_release / "autograder" / "edition.py"), "True"], done.stderr
+    assert not (REPO_ROOT / "autograder" / "edition.json").exists()
+
+
+def test_the_student_release_lists_only_the_students_commands(worked_release):
+    done = _run_released(worked_release, "--help")
+    assert done.returncode == 0, done.stderr
+    listed = re.findall(r"^    ([a-z-]+) ", done.stdout, re.MULTILINE)
+    assert listed == ["check", "train"]
+    for word in ("release", "student-release", "notebooks", "batch", "demo", "scoreboard"):
+        assert word not in done.stdout
+
+
+@pytest.mark.parametrize("args", INSTRUCTOR_COMMANDS, ids=" ".join)
+def test_instructor_commands_refuse_in_the_student_release_and_touch_nothing(worked_release, args):
+    before = _snapshot(worked_release)
+    done = _run_released(worked_release, *args)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == (
+        f"convlab {args[0]}: `convlab {args[0]}` is an instructors' command, not part of the student release; "
+        "the commands here are: check, train\n"
+    )
+    assert _snapshot(worked_release) == before
+
+
+def test_the_refusal_speaks_chinese_when_asked(worked_release):
+    done = _run_released(worked_release, "release", "--lang", "zh")
+    assert done.returncode == 2 and "学生版" in done.stderr
+
+
+def test_release_without_its_edition_file_still_cannot_touch_the_students_files(worked_release, tmp_path):
+    copy = tmp_path / "convlab"
+    shutil.copytree(worked_release, copy)
+    (copy / "autograder" / "edition.json").unlink()  # as if the student deleted it
+    before = _snapshot(copy)
+    for args in (["release"], ["release", "--force"], ["release", "--check"]):
+        done = _run_released(copy, *args)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "no reference solutions in" in done.stderr and "never in a student release" in done.stderr
+    assert _snapshot(copy) == before

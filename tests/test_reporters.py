@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 
 import pytest
@@ -15,8 +16,12 @@ from autograder.report.atomic import write_json_atomic, write_text_atomic
 from autograder.report.gradescope import gradescope_results
 from autograder.report.overview import render_overview
 from autograder.report.summary import SUMMARY_FORMAT, summary
+from autograder.messages import catalog
+from autograder.report.cjk import wrapping
+from autograder.report.console import render
 from autograder.report.table import render_table
-from autograder.report.text import display_width, format_points, wrap
+from autograder.report.text import format_points
+from rich.cells import cell_len
 from autograder.results import CaseResult, CheckResult, ExerciseResult, SubmissionResult
 
 HIDDEN_SEED = 987654321
@@ -75,15 +80,16 @@ def two_exercise_result(seed: int = HIDDEN_SEED, seed_kind: str = "hidden") -> S
 EXPECTED_TABLE = """\
 convlab · bob
 ════════════════════════════════════════════════════════════════════════
-pooling  Max and mean pooling                                      4 / 8
-  PASS  lecture examples                                           2 / 2
-  PART  overlapping windows · 2 of 3 cases failed                  2 / 6
-        random case 2 · likely mistake: assign_instead_of_add
-          delta_out differs at [0, 0, 1, 1]: expected 3.5, got 2.
-          Overlapping windows must add their gradients.
-        hidden case 1 (hidden) · likely mistake: assign_instead_of_add
-          delta_out differs; the values match assigning instead of
-          adding.
+PART   pooling  Max and mean pooling                               4 / 8
+         PASS   lecture examples                                   2 / 2
+         PART   overlapping windows · 2 of 3 cases failed          2 / 6
+           random case 2 · likely mistake: assign_instead_of_add
+             delta_out differs at [0, 0, 1, 1]: expected 3.5, got 2.
+             Overlapping windows must add their gradients.
+           hidden case 1 (hidden)
+             likely mistake: assign_instead_of_add
+             delta_out differs; the values match assigning instead of
+             adding.
 ────────────────────────────────────────────────────────────────────────
 Total                                                              4 / 8
 seed 2021 (public) · device cpu · torch 2.13.0 · numpy 2.4.6
@@ -92,25 +98,78 @@ time 1.50 s (oracle 0.25 s)
 grader 0.1.0"""
 
 
+def not_implemented(lang: str = "en") -> str:
+    """The message the grader gives a case whose call raised NotImplementedError."""
+    return catalog(lang).text("call.not_implemented") + catalog(lang).text("diagnosis.end")
+
+
+def unfinished_result() -> SubmissionResult:
+    """pooling_result, then two exercises whose every call raised NotImplementedError."""
+    result = pooling_result()
+    for exercise_id, title in (("max_pool", "Max pooling, forward and backward"), ("lenet", "LeNet forward and backward")):
+        checks = [
+            CheckResult(check, check, 2.0, [CaseResult(f"{check} case {i}", False, not_implemented(), hidden=i > 1) for i in (1, 2, 3)])
+            for check in ("forward", "backward")
+        ]
+        result.exercises.append(ExerciseResult(exercise_id, title, checks))
+    return result
+
+
 def test_table_shows_partial_credit_failed_cases_and_footer():
     assert render_table(pooling_result(), width=72) == EXPECTED_TABLE
 
 
-def test_passing_check_takes_one_line_and_hides_its_messages():
-    table = render_table(pooling_result(), width=80)
-    assert [line for line in table.splitlines() if "lecture examples" in line] == [
-        "  PASS  lecture examples" + " " * 51 + "2 / 2"
-    ]
+def test_a_passed_exercise_and_a_passing_check_take_one_line_and_hide_their_messages():
+    result = pooling_result()
+    table = render_table(result, width=80)
+    assert [line for line in table.splitlines() if "lecture examples" in line] == ["         PASS   lecture examples" + " " * 43 + "2 / 2"]
     assert "fine" not in table
+    result.exercises[0].checks[1].cases = [CaseResult("random case 1", True)]
+    lines = render_table(result, width=80).splitlines()
+    assert lines[2] == "PASS   pooling  Max and mean pooling" + " " * 39 + "8 / 8"
+    assert lines[3].startswith("────")
 
 
-@pytest.mark.parametrize("width", [80, 100])
+def test_an_exercise_not_started_takes_one_line_naming_what_to_write_and_where():
+    lines = render_table(unfinished_result(), width=88).splitlines()
+    assert lines[10:12] == [
+        "TODO   max_pool  write max_pool_forward, max_pool_backward in pooling.py           0 / 4",
+        "TODO   lenet  write LeNet.forward, LeNet.backward in lenet.py                      0 / 4",
+    ]
+    assert lines[12].startswith("────")
+    assert not any("case" in line for line in lines[10:])
+    zh = render_table(unfinished_result(), width=88, lang="zh").splitlines()
+    assert zh[10] == "待完成    max_pool  请在 pooling.py 中编写 max_pool_forward、max_pool_backward     0 / 4"
+
+
+def test_a_check_not_started_takes_one_line_inside_a_started_exercise():
+    result = unfinished_result()
+    forward, backward = result.exercises[1].checks
+    forward.cases[0] = CaseResult("forward case 1", True)
+    lines = render_table(result, width=88).splitlines()
+    start = lines.index(next(line for line in lines if line.startswith("PART   max_pool")))
+    assert lines[start + 1] == "         PART   forward · 2 of 3 cases failed" + " " * 35 + "0.67 / 2"
+    assert lines[start + 6] == "         TODO   backward · not implemented yet" + " " * 37 + "0 / 2"
+    assert lines[start + 7].startswith("TODO   lenet")
+
+
+def test_another_failure_is_never_taken_for_not_started():
+    result = unfinished_result()
+    result.exercises[1].checks[0].cases[2] = CaseResult("forward case 3", False, "raised ValueError: no", hidden=True)
+    table = render_table(result, width=88)
+    assert "TODO   max_pool" not in table and "FAIL   max_pool" in table
+    assert "raised ValueError: no" in table
+
+
+@pytest.mark.parametrize("width", [60, 80, 100])
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_every_line_fits_the_terminal(width, lang):
     result = two_exercise_result()
+    result.exercises += unfinished_result().exercises[1:]
     result.exercises[0].checks[1].cases[1].message = "最大值池化的反向传播：重叠窗口的梯度必须相加，而不是覆盖。" * 4
     table = render_table(result, width=width, lang=lang)
-    assert max(display_width(line) for line in table.splitlines()) <= width
+    assert max(cell_len(line) for line in table.splitlines()) <= width
+    assert "最大值池化的反向传播：重叠窗口的梯度必须相加，而不是覆盖。" * 4 in "".join(line.strip() for line in table.splitlines())
 
 
 def test_hidden_seed_is_never_printed_and_public_seed_is():
@@ -122,10 +181,10 @@ def test_hidden_seed_is_never_printed_and_public_seed_is():
 
 def test_exercise_error_is_shown_under_its_exercise():
     lines = render_table(two_exercise_result(), width=88).splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("conv_forward"))
+    start = next(i for i, line in enumerate(lines) if line.startswith("ERROR  conv_forward"))
     assert lines[start].endswith("0 / 4")
-    assert lines[start + 1] == "  ERROR could not run: timed out after 20 s in conv2d_forward"
-    assert lines[start + 2].startswith("  FAIL  random shapes · 1 of 1 cases failed")
+    assert lines[start + 1] == "         ERROR  could not run: timed out after 20 s in conv2d_forward"
+    assert lines[start + 2].startswith("         FAIL   random shapes · 1 of 1 cases failed")
 
 
 def test_no_colour_unless_asked_and_status_coloured_when_asked():
@@ -140,16 +199,20 @@ def test_many_failed_cases_are_counted_not_listed():
     result.exercises[0].checks[1].cases = [CaseResult(f"random case {i}", False, f"wrong {i}") for i in range(1, 6)]
     table = render_table(result, width=80)
     assert "random case 3" in table and "random case 4" not in table
-    assert "        … and 2 more failed cases" in table.splitlines()
+    assert "           … and 2 more failed cases" in table.splitlines()
     compact = render_table(result, width=80, compact=True)
     assert "random case 2" not in compact and "… and 4 more failed cases" in compact
 
 
-def test_compact_table_leaves_out_passing_checks():
-    compact = render_table(pooling_result(), width=80, compact=True)
+def test_compact_table_leaves_out_passing_checks_and_cuts_messages():
+    result = pooling_result()
+    result.exercises[0].checks[1].cases[1].message = "word " * 100
+    compact = render_table(result, width=80, compact=True)
     assert "lecture examples" not in compact
     assert "pooling  Max and mean pooling" in compact and "overlapping windows" in compact
-    assert "        … and 1 more failed case" in compact.splitlines()
+    assert "           … and 1 more failed case" in compact.splitlines()
+    message = [line for line in compact.splitlines() if line.startswith("             word")]
+    assert len(message) == 2 and message[1].endswith("…")
 
 
 def test_compact_footer_keeps_only_the_timing():
@@ -158,14 +221,14 @@ def test_compact_footer_keeps_only_the_timing():
     assert not any("torch" in line for line in compact)
 
 
-def test_a_long_check_title_wraps_and_keeps_the_failed_count_whole():
+def test_a_long_check_title_wraps_under_itself():
     result = pooling_result()
     result.exercises[0].checks[1].title = "backward: overlapping windows, uncovered rows and a slope check"
     lines = render_table(result, width=72).splitlines()
     start = next(i for i, line in enumerate(lines) if "backward:" in line)
     assert lines[start : start + 2] == [
-        "  PART  backward: overlapping windows, uncovered rows and a slope  2 / 6",
-        "        check · 2 of 3 cases failed",
+        "         PART   backward: overlapping windows, uncovered rows and  2 / 6",
+        "                a slope check · 2 of 3 cases failed",
     ]
 
 
@@ -173,9 +236,9 @@ def test_a_long_case_name_puts_the_likely_mistake_on_its_own_line():
     result = pooling_result()
     result.exercises[0].checks[1].cases[2].name = "hidden case 1: x (2, 1, 7, 6), F=3, S=2"
     lines = render_table(result, width=72).splitlines()
-    start = lines.index("        hidden case 1: x (2, 1, 7, 6), F=3, S=2 (hidden)")
-    assert lines[start + 1] == "          likely mistake: assign_instead_of_add"
-    assert lines[start + 2].startswith("          delta_out differs;")
+    start = lines.index("           hidden case 1: x (2, 1, 7, 6), F=3, S=2 (hidden)")
+    assert lines[start + 1] == "             likely mistake: assign_instead_of_add"
+    assert lines[start + 2].startswith("             delta_out differs;")
 
 
 def test_footer_sums_up_a_detailed_isolation_record():
@@ -187,18 +250,31 @@ def test_footer_sums_up_a_detailed_isolation_record():
     assert "isolation: own namespaces, rlimits, no network" in table and "RLIMIT_AS" not in table
 
 
-def test_chinese_labels():
-    table = render_table(two_exercise_result(), width=88, lang="zh")
-    assert "总分" in table and "种子已隐藏" in table and "hidden case 1 （隐藏）" in table
+def test_chinese_throughout():
+    result = unfinished_result()
+    result.exercises += two_exercise_result().exercises[1:]
+    result.environment = {**ENVIRONMENT, "isolation": {"namespaces": ["pid"], "rlimits": {"RLIMIT_AS": 1}, "uid": "x"}}
+    result.timings = {"total": 3.5, "process_start": 1.0, "oracle": 0.5, "student_calls": 1.0, "gradient_checks": 0.2}
+    table = render_table(result, width=100, lang="zh")
+    for word in ("总分", "种子 2021（公开）", "hidden case 1 （隐藏）", "部分通过", "通过", "待完成", "出错", "未通过",
+                 "隔离：命名空间、资源限制、用户 ID", "用时 3.50 s (启动进程 1.00 s · 标准答案计算 0.50 s · 调用你的代码 1.00 s · 梯度检查 0.20 s)"):
+        assert word in table, word
+    # Only what the result itself holds (ids, titles, messages, library names) stays in English.
+    english = ["PASS", "PART", "FAIL", "ERROR", "TODO", "Total", "seed", "isolation", "time", "oracle", "process", "grader", "device", "write"]
+    assert not [word for word in english if re.search(rf"\b{word}\b", table)]
 
 
-def test_wrap_counts_columns_and_breaks_chinese_between_characters():
-    lines = wrap("重叠窗口的梯度必须相加，而不是覆盖。" * 3, 20, indent="  ")
-    assert all(display_width(line) <= 20 for line in lines)
-    assert "".join(line.strip() for line in lines) == "重叠窗口的梯度必须相加，而不是覆盖。" * 3
-    assert not any(line.strip().startswith("，") for line in lines)
-    assert wrap("one two three", 9) == ["one two", "three"]
-    assert wrap("", 20) == []
+def test_chinese_wraps_between_characters_and_keeps_closing_punctuation():
+    sentence = "重叠窗口的梯度必须相加，而不是覆盖。" * 3
+    lines = render([wrapping(sentence)], width=20).splitlines()
+    assert all(cell_len(line) <= 20 for line in lines)
+    assert "".join(lines) == sentence
+    assert [cell_len(line) for line in lines[:-1]] == [20, 20, 20, 20, 20]  # no line is cut short
+    assert not any(line.startswith(("，", "。")) for line in lines)
+    assert render([wrapping("one two three")], width=9).splitlines() == ["one two", "three"]
+    assert render([wrapping("隐藏用例 1：未通过。assign_instead_of_add")], width=20).splitlines() == [
+        "隐藏用例 1：未通过。", "assign_instead_of_ad", "d",
+    ]
 
 
 def test_points_drop_useless_zeros():
@@ -237,7 +313,7 @@ submission  pool  lenet
 ───────────────────────
 max          2.5    2.5
 reference    2.5    2.5"""
-    assert max(display_width(line) for line in narrow.splitlines()) <= 60
+    assert max(cell_len(line) for line in narrow.splitlines()) <= 60
 
 
 # --- Gradescope results.json ----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import platform
 import shutil
 import socket
 import subprocess
@@ -26,12 +27,14 @@ from autograder.sandbox import CallOutcome, Limits, SandboxSession, isolation_re
 from autograder.sandbox import staging
 from autograder.sandbox.child import wire
 from autograder.sandbox.child.namespaces import SYSTEM_FILES, SYSTEM_TREES
-from autograder.sandbox.host import python_dirs
+from autograder.sandbox.host import NUMERIC_KERNEL_VARIABLES, python_dirs
 from hostile.plant import prepend, replace_function
 from levels import level_params
 from hostile.traces import kill_sandbox_processes, wait_no_sandbox_processes
 from submissions import build_submission
 
+# An OpenBLAS kernel set every CPU of its architecture runs (numpy's wheels build them all).
+GENERIC_CORE = {"aarch64": "ARMV8", "arm64": "ARMV8"}.get(platform.machine().lower(), "Nehalem")
 LIMITS = Limits(call_seconds=2.0, memory_mb=512, output_kb=4, file_size_mb=1, open_files=64, processes=32)
 ALLOWED = ("numpy",)
 REPORT = isolation_report()
@@ -42,6 +45,15 @@ ECHO = replace_function("warmup", "def conv1d_full(f, g):", """
 def conv1d_full(*args, **kwargs):
     return [args, kwargs]
 """)
+
+
+# Results computed in the child and here are compared within this tolerance, not bit for bit:
+# the child is another process, and a BLAS may pick its kernel (and with it the order of a
+# sum's terms) per process, from the CPU and from variables such as OPENBLAS_CORETYPE. Such
+# reorderings change float64 results by a few units in the last place (4e-17 was seen on
+# LeNet's logits); 1e-12 relative is far above that and far below any mistake the grader
+# looks for (its tolerance is 2e-5 of the largest value).
+CROSS_PROCESS = {"rtol": 1e-12, "atol": 1e-12}
 
 
 def _conv1d_returning(body: str) -> dict:
@@ -78,7 +90,7 @@ def test_reference_functions_give_the_reference_values(make_session):
     session = make_session()
     outcome = session.call("conv2d_forward", x, w, b, stride=2, padding=1)
     assert outcome.status == "ok" and type(outcome.value) is np.ndarray
-    np.testing.assert_array_equal(outcome.value, reference.conv2d_forward(x, w, b, stride=2, padding=1))
+    np.testing.assert_allclose(outcome.value, reference.conv2d_forward(x, w, b, stride=2, padding=1), **CROSS_PROCESS)
     assert 0 < outcome.seconds < LIMITS.call_seconds
     assert session.call("conv_output_size", 5, 3, stride=2) == CallOutcome("ok", 2, seconds=pytest.approx(0, abs=1))
 
@@ -90,15 +102,15 @@ def test_lenet_operations_match_a_lenet_built_here(make_session):
     expected = reference.LeNet(seed=3).params
     assert list(params) == list(expected)
     for name in expected:
-        np.testing.assert_array_equal(params[name], expected[name])
+        np.testing.assert_allclose(params[name], expected[name], **CROSS_PROCESS)
     x = np.random.default_rng(1).normal(size=(2, 1, 32, 32))
     dlogits = np.random.default_rng(2).normal(size=(2, 10))
     net = reference.LeNet(seed=0)
     net.params = params
-    np.testing.assert_array_equal(session.call("LeNet.forward", params, x).value, net.forward(x))
+    np.testing.assert_allclose(session.call("LeNet.forward", params, x).value, net.forward(x), **CROSS_PROCESS)
     grads = session.call("LeNet.backward", params, x, dlogits).value
     for name, grad in net.backward(dlogits).items():
-        np.testing.assert_array_equal(grads[name], grad)
+        np.testing.assert_allclose(grads[name], grad, **CROSS_PROCESS)
 
 
 def test_every_value_kind_round_trips(make_session):
@@ -307,11 +319,25 @@ def test_a_forbidden_import_at_module_level_is_reported_on_each_call(make_sessio
 def test_the_environment_is_built_from_scratch(make_session, monkeypatch):
     monkeypatch.setenv("CONVLAB_SEED", "canary-seed-8731")
     monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "8")
+    for name in NUMERIC_KERNEL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
     env = make_session(_conv1d_returning("import os\nreturn dict(os.environ)")).call("conv1d_full", 1, 2).value
     assert sorted(env) == ["HOME", "LANG", "LC_ALL", "MALLOC_ARENA_MAX", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS", "OMP_NUM_THREADS",
                            "OPENBLAS_NUM_THREADS", "PATH", "TMPDIR", "VECLIB_MAXIMUM_THREADS"]
     assert env["OMP_NUM_THREADS"] == env["OPENBLAS_NUM_THREADS"] == "1"
     assert "canary" not in repr(env)
+
+
+def test_the_variables_that_choose_numeric_kernels_reach_the_child(make_session, monkeypatch):
+    # Machines set these because the kernel their CPU would otherwise get is wrong there.
+    monkeypatch.setenv("OPENBLAS_CORETYPE", GENERIC_CORE)
+    monkeypatch.setenv("OPENBLAS_L2_SIZE", "262144")
+    monkeypatch.setenv("MKL_CBWR", "COMPATIBLE")
+    monkeypatch.setenv("OMP_NUM_THREADS", "16")
+    env = make_session(_conv1d_returning("import os\nreturn dict(os.environ)")).call("conv1d_full", 1, 2).value
+    assert (env["OPENBLAS_CORETYPE"], env["OPENBLAS_L2_SIZE"], env["MKL_CBWR"]) == (GENERIC_CORE, "262144", "COMPATIBLE")
+    assert env["OMP_NUM_THREADS"] == env["OPENBLAS_NUM_THREADS"] == "1"
 
 
 def test_only_the_student_modules_are_copied(make_session):

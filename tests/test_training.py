@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -14,6 +15,7 @@ import torch
 from submissions import build_submission
 
 from autograder.paths import REPO_ROOT
+from autograder.report.training import CURVE_WIDTH, SPARK_CHARACTERS, sparkline, stretch
 from reference import LeNet, softmax_cross_entropy
 from assignments.data import load_digits
 from reference.training import (
@@ -280,14 +282,65 @@ def test_train_command_says_what_is_not_implemented(tmp_path):
 
 
 @pytest.mark.slow
-def test_train_command_prints_the_table(tmp_path):
+def test_train_command_shows_each_epoch_the_curves_and_writes_them_beside_the_run(tmp_path):
     build_submission(tmp_path / "assignments")
-    done = _run_train_command(tmp_path, "--epochs", "1", "--seed", "3")
+    out = tmp_path / "runs"
+    done = _run_train_command(tmp_path, "--epochs", "2", "--seed", "3", "--out", str(out))
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("Training LeNet from assignments/ on 4000 MNIST digits (test: 1000): 1 epochs")
-    assert lines[1].split() == ["epoch", "train", "loss", "train", "acc", "test", "acc", "seconds"]
-    assert lines[2].split()[0] == "1" and lines[3].split()[0] == "total"
-    assert lines[-1].startswith("final test accuracy: ") and "of 1000 test digits" in lines[-1]
-    # Not a terminal: no progress bar.
-    assert "[#" not in done.stderr
+    assert lines[0].startswith("Training LeNet from assignments/ on 4000 MNIST digits (test: 1000): 2 epochs")
+    assert re.fullmatch(r"epoch 1/2  loss \d\.\d{4}  train \d+\.\d\d%  test \d+\.\d\d%  \d+\.\d+ s", lines[1]), lines[1]
+    assert lines[2].startswith("epoch 2/2  loss ") and lines[3] == ""
+    loss_curve, accuracy_curve = lines[4].split(), lines[5].split()
+    assert loss_curve[:3] == ["loss,", "126", "batches"] and len(loss_curve[4]) == CURVE_WIDTH
+    assert set(loss_curve[4]) <= set(SPARK_CHARACTERS) and float(loss_curve[5]) < float(loss_curve[3])
+    assert accuracy_curve[:4] == ["test", "accuracy,", "2", "epochs"] and set(accuracy_curve[5]) <= set(SPARK_CHARACTERS)
+    history = json.loads((out / "lenet-assignments-seed3.json").read_text())
+    final = history["history"][-1]["test_accuracy"]
+    assert len(history["batch_losses"]) == 126 and [r["epoch"] for r in history["history"]] == [1, 2]
+    assert lines[7].startswith(f"test accuracy {final:.2%} ({round(final * 1000)} of 1000 test digits) · 2 epochs in ")
+    assert lines[8] == f"curves: {out / 'lenet-assignments-seed3.png'} · history: {out / 'lenet-assignments-seed3.json'}"
+    assert (out / "lenet-assignments-seed3.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # Not a terminal: no progress bar, nothing on stderr.
+    assert "━" not in done.stdout and done.stderr == ""
+
+
+def test_train_calls_back_after_every_batch_and_epoch():
+    x, y = _tiny_digits()
+    batches, epochs = [], []
+    history = train(LinearModel(16), x, y, x[:20], y[:20], epochs=2, batch_size=16, lr=0.5, progress=False, max_shift=0,
+                    on_batch=lambda *args: batches.append(args), on_epoch=epochs.append)
+    assert [(epoch, batch) for epoch, batch, _ in batches] == [(e, b) for e in (1, 2) for b in (1, 2, 3, 4)]
+    assert all(isinstance(loss, float) and loss > 0 for _, _, loss in batches)
+    assert epochs == history
+    # The epoch's mean loss is the mean of its batches' losses, weighted by their sizes (16, 16, 16, 12).
+    first = [loss for epoch, _, loss in batches if epoch == 1]
+    assert history[0]["train_loss"] == pytest.approx(sum(loss * n for loss, n in zip(first, (16, 16, 16, 12))) / 60)
+
+
+def test_the_display_draws_a_bar_per_epoch_on_a_terminal_and_only_rows_elsewhere():
+    from rich.console import Console
+
+    from autograder.report.training import TrainingDisplay
+
+    x, y = _tiny_digits()
+    for terminal in (True, False):
+        stream = io.StringIO()
+        display = TrainingDisplay(2, 4, console=Console(file=stream, force_terminal=terminal, width=100, color_system=None))
+        with display:
+            train(LinearModel(16), x, y, x[:20], y[:20], epochs=2, batch_size=16, lr=0.5, progress=False, max_shift=0,
+                  on_batch=display.on_batch, on_epoch=display.on_epoch)
+        display.print_summary(20)
+        text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", stream.getvalue())
+        rows = [line for line in text.replace("\r", "\n").splitlines() if re.match(r"epoch \d/2  loss", line)]
+        assert [row[:9] for row in rows] == ["epoch 1/2", "epoch 2/2"]
+        bar = re.search(r"epoch 1/2 \S+ [1-4]/4 batches loss \d\.\d{4} \d:\d\d:\d\d ETA", text)
+        assert (bar is not None) == terminal, text
+        assert text.rstrip().splitlines()[-1].startswith("test accuracy 100.00% (20 of 20 test digits) · 2 epochs in ")
+
+
+def test_sparkline_scales_and_averages():
+    assert sparkline([0, 1, 2, 3, 4, 5, 6, 7], 8) == SPARK_CHARACTERS
+    assert sparkline([0.0, 0.0, 7.0, 7.0], 2) == "▁█"  # each character the mean of its share
+    assert sparkline([0.5, 1.0], 2, 0.0, 1.0) == "▅█" and sparkline([3.0, 3.0], 4) == "▁▁"
+    assert stretch([0.1, 0.9], 5) == [0.1, 0.1, 0.1, 0.9, 0.9] and stretch([1.0, 2.0], 1) == [1.0, 2.0]

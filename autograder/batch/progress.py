@@ -1,17 +1,20 @@
-"""The batch's progress on stderr: a bar with counts and an ETA, or one line per submission.
+"""The batch's progress on stderr: a rich progress bar with counts and an ETA, or one line per submission.
 
-On a terminal the bar is redrawn in place; elsewhere (CI logs, a file) each finished
-submission prints one line, so a log shows what happened without control characters.
-The ETA is the remaining count times the average time between finished submissions,
-which already accounts for how many workers run at once.
+On a terminal the bar is redrawn in place (rich's live display); elsewhere (CI logs, a file)
+each finished submission prints one line, so a log shows what happened without control
+characters. The ETA of those lines is the remaining count times the average time between
+finished submissions, which already accounts for how many workers run at once.
 """
 from __future__ import annotations
 
 import sys
 import time
 
-BAR_WIDTH = 24
-NAME_WIDTH = 28
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import Progress as RichProgress
+from rich.text import Text
+
+from ..report.console import terminal_console
 
 
 def format_duration(seconds: float) -> str:
@@ -34,8 +37,24 @@ class Progress:
         self.started = clock()
         self.done = 0
         self.failed = 0
-        isatty = getattr(self.stream, "isatty", None)
-        self.interactive = bool(isatty and isatty())
+        self.console = terminal_console(self.stream)
+        self.interactive = self.console.is_terminal
+        self._bar = None
+        if self.interactive and total:
+            self._bar = RichProgress(
+                TextColumn("graded"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[failed]}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=self.console,
+                get_time=clock,
+                transient=False,
+            )
+            self._task = self._bar.add_task("batch", total=total, failed="")
+            self._bar.start()
 
     def eta_seconds(self) -> float | None:
         if not self.done:
@@ -46,25 +65,17 @@ class Progress:
         """One submission finished: `verdict` is e.g. "37.5/50" or "refused" or "grader error"."""
         self.done += 1
         self.failed += failed
-        if self.interactive:
-            self._draw()
-        else:
-            eta = self.eta_seconds()
-            eta_text = f", ETA {format_duration(eta)}" if eta is not None and self.done < self.total else ""
-            width = len(str(self.total))
-            print(f"[{self.done:>{width}}/{self.total}] {name}: {verdict}{eta_text}", file=self.stream, flush=True)
-
-    def _draw(self) -> None:
-        filled = int(BAR_WIDTH * self.done / self.total) if self.total else BAR_WIDTH
-        bar = "#" * filled + "." * (BAR_WIDTH - filled)
+        if self._bar is not None:
+            errors = f"{self.failed} grader errors" if self.failed else ""
+            self._bar.update(self._task, advance=1, failed=errors)
+            return
         eta = self.eta_seconds()
-        eta_text = f"ETA {format_duration(eta)}" if eta is not None and self.done < self.total else ""
-        failed = f", {self.failed} grader errors" if self.failed else ""
-        line = f"[{bar}] {self.done}/{self.total} graded{failed}, {format_duration(self.clock() - self.started)} {eta_text}"
-        print(f"\r\x1b[2K{line}", end="", file=self.stream, flush=True)
+        eta_text = f", ETA {format_duration(eta)}" if eta is not None and self.done < self.total else ""
+        width = len(str(self.total))
+        self.console.print(Text(f"[{self.done:>{width}}/{self.total}] {name}: {verdict}{eta_text}"), soft_wrap=True)
 
     def finish(self) -> float:
-        """End the bar's line; return the seconds since the start."""
-        if self.interactive and self.total:
-            print(file=self.stream, flush=True)
+        """Stop the bar (its last state stays on screen); return the seconds since the start."""
+        if self._bar is not None:
+            self._bar.stop()
         return self.clock() - self.started

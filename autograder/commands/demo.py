@@ -28,8 +28,10 @@ DEFAULT_OUT = REPO_ROOT / "out" / "demo"
 # The names the bundled submissions choose for the scoreboard (a chosen name may not be a
 # student id, so not the folder's name).
 CHOSEN_NAMES = {"reference": "Reference solution", "assignments": "Untouched stubs"}
-# The scoreboard's columns the terminal shows (scoreboard.csv has one per exercise too).
+# The scoreboard's columns the terminal shows (scoreboard.csv has one per exercise too), with
+# their headings' keys in the catalog (report.scoreboard.*).
 TERMINAL_COLUMNS = {"rank": "rank", "pseudonym": "name", "points": "total"}
+NUMERIC_COLUMNS = ("rank", "points")
 JUNK = shutil.ignore_patterns("__pycache__", ".pytest_cache", ".hypothesis", "*.pyc")
 # Written into OUT by the demo: only a folder holding it is ever emptied by a later run.
 MARKER = ".convlab-demo"
@@ -134,17 +136,33 @@ def _publish(results: Path, out: Path) -> Path:
     return site
 
 
-def render_scoreboard(site: Path) -> str:
-    """The site's scoreboard.csv as an aligned text table: rank, name, total."""
+def scoreboard_table(site: Path, lang: str = "en"):
+    """The site's scoreboard.csv as a rich table: rank, name, total."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..report.labels import label
+
     with open(site / "scoreboard.csv", newline="", encoding="utf-8") as handle:
-        table = list(csv.DictReader(handle))
-    rows = [list(TERMINAL_COLUMNS.values())] + [[row.get(column) or "" for column in TERMINAL_COLUMNS] for row in table]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
-    return "\n".join([lines[0], "  ".join("-" * width for width in widths), *lines[1:]])
+        rows = list(csv.DictReader(handle))
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 0, 0, 1))
+    for column, key in TERMINAL_COLUMNS.items():
+        table.add_column(Text(label(lang, f"scoreboard.{key}")), justify="right" if column in NUMERIC_COLUMNS else "left", no_wrap=True)
+    for row in rows:
+        table.add_row(*(Text(row.get(column) or "") for column in TERMINAL_COLUMNS))
+    return table
+
+
+def render_scoreboard(site: Path, lang: str = "en", width: int = 88) -> str:
+    """scoreboard_table as text."""
+    from ..report.console import render
+
+    return render([scoreboard_table(site, lang)], width=width)
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from ..report.labels import label
     from ..report.overview import render_overview
     from ..report.table import render_table
 
@@ -160,11 +178,11 @@ def _demo(args: argparse.Namespace) -> int:
         results.append(result)
         print(render_table(result, width=width, color=color, lang=args.lang, compact=True))
         print()
-    print(render_overview(results, width=width, lang=args.lang))
+    print(render_overview(results, width=width, lang=args.lang, color=color))
     site = _publish(out / "results", out)
     print()
-    print(f"Scoreboard ({site / 'index.html'}):")
-    print(render_scoreboard(site))
+    print(label(args.lang, "scoreboard.title", path=site / "index.html"))
+    print(render_scoreboard(site, args.lang, width))
     return EXIT_OK
 
 

@@ -20,6 +20,7 @@ from ..report.text import format_points
 from .common import (
     EXIT_GRADER_FAILED,
     EXIT_OK,
+    PACKAGE_FOLDER,
     CommandError,
     checked_isolation,
     existing_folder,
@@ -135,6 +136,19 @@ def verdict(result, lang: str = "en") -> str:
     return label(lang, "missing", points=format_points(missing))
 
 
+def next_step(result, lang: str = "en") -> str:
+    """When exercises are not started: how many are complete, how many not started, and which
+    function to write next (the first not started, in the course's order). Else ""."""
+    from ..report.unfinished import complete, functions_to_write, not_started
+
+    todo = not_started(result)
+    if not todo:
+        return ""
+    functions, file = functions_to_write(todo[0].exercise_id)
+    return label(lang, "todo_summary", complete=len(complete(result)), total=len(result.exercises),
+                 todo=len(todo), function=functions[0], file=f"{PACKAGE_FOLDER}/{file}")
+
+
 def _check(args: argparse.Namespace) -> int:
     folder = existing_folder(args.folder) if args.folder else default_check_folder(Path.cwd())
     config = load_grading_config()
@@ -144,6 +158,9 @@ def _check(args: argparse.Namespace) -> int:
     _print_table(result, args.lang)
     print()
     print(verdict(result, args.lang))
+    step = next_step(result, args.lang)
+    if step:
+        print(step)
     return EXIT_OK
 
 

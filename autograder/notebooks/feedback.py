@@ -16,28 +16,25 @@ it is public.
 """
 from __future__ import annotations
 
+from rich.console import Group
+from rich.padding import Padding
+from rich.table import Table
+
 from ..exercises import REGISTRY
 from ..messages import catalog
+from ..report.cjk import wrapping
+from ..report.console import render
 from ..report.labels import label
-from ..report.table import check_status, points_text
-from ..report.text import display_width, pad_right, wrap
+from ..report.table import check_status, points_text, status_word
+from ..report.unfinished import check_not_started, exercise_not_started, not_started_text
 from ..results import CheckResult, ExerciseResult
 
 WIDTH = 88
-CHECK_INDENT = "  "
-CASE_INDENT = " " * 8
-MESSAGE_INDENT = " " * 10
+CHECK_INDENT = 2
+CASE_INDENT = 8
+MESSAGE_INDENT = 10
 MAX_CASES = 3  # failed cases shown per check; the rest are counted
 SEPARATOR = " · "
-# This reporter's own words; the rest comes from the catalog and the reporters' labels.
-WORDS = {
-    "en": {"hidden_cases": "hidden cases {numbers}", "failed": "{name}: failed."},
-    "zh": {"hidden_cases": "隐藏用例 {numbers}", "failed": "{name}：未通过。"},
-}
-
-
-def _word(lang: str, key: str, **fields: object) -> str:
-    return WORDS.get(lang, WORDS["en"])[key].format(**fields)
 
 
 def mistake_sentence(exercise_id: str, mistake_id: str, lang: str = "en") -> str:
@@ -48,19 +45,27 @@ def mistake_sentence(exercise_id: str, mistake_id: str, lang: str = "en") -> str
         if mistake.id == mistake_id:
             return text.text(mistake.message_key, **mistake.params)
     key = f"mistake.{mistake_id}"
-    return text.text(key) if key in text else mistake_id
+    return text.text(key) if key in text.entries else mistake_id
 
 
-def _row(left: str, points: str, width: int, indent: str = "", hang: str = "") -> list[str]:
-    """left after indent, wrapped (continuation lines after indent + hang), points at the right edge."""
-    room = width - display_width(points) - 2
-    parts = wrap(left, room - display_width(indent)) or [""]
-    first = pad_right(indent + parts[0], room) + "  " + points
-    rest = wrap(" ".join(parts[1:]), room, indent + hang) if parts[1:] else []
-    return [first, *rest]
+def _row(left, points: str, indent: int = 0) -> Table:
+    """left (a renderable) after `indent` columns, points at the right edge."""
+    grid = Table.grid(padding=(0, 2), expand=True)
+    grid.add_column(ratio=1, overflow="fold")
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_row(Padding(left, (0, 0, 0, indent)), wrapping(points))
+    return grid
 
 
-def _hidden_lines(exercise_id: str, cases: list, width: int, lang: str) -> list[str]:
+def _status_line(status: str, title: str, lang: str) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(status_word(status, lang), wrapping(title))
+    return grid
+
+
+def _hidden_lines(exercise_id: str, cases: list, lang: str) -> list:
     """Failed hidden cases, grouped by the known mistake they matched: numbers and causes only."""
     text = catalog(lang)
     groups: dict[str | None, list[int]] = {}
@@ -68,42 +73,48 @@ def _hidden_lines(exercise_id: str, cases: list, width: int, lang: str) -> list[
         groups.setdefault(case.diagnosis, []).append(number)
     lines = []
     for diagnosis, numbers in groups.items():
-        names = ", ".join(str(n) for n in numbers)
-        name = _word(lang, "hidden_cases", numbers=names) if len(numbers) > 1 else text.text("case.hidden_plain", n=names)
-        sentence = _word(lang, "failed", name=name)
-        if diagnosis:
-            space = "" if lang == "zh" else " "  # Chinese sentences follow each other without a space
-            sentence += space + text.text("diagnosis.likely", cause=mistake_sentence(exercise_id, diagnosis, lang))
-        lines += wrap(sentence, width, CASE_INDENT)
+        names = label(lang, "list_separator").join(str(n) for n in numbers)
+        name = label(lang, "hidden_cases", numbers=names) if len(numbers) > 1 else text.text("case.hidden_plain", n=names)
+        sentence = label(lang, "case_failed", name=name)
+        if diagnosis:  # diagnosis.likely starts with the space a language puts between sentences
+            sentence += text.text("diagnosis.likely", cause=mistake_sentence(exercise_id, diagnosis, lang))
+        lines.append(Padding(wrapping(sentence), (0, 0, 0, CASE_INDENT)))
     return lines
 
 
-def check_lines(exercise_id: str, check: CheckResult, width: int = WIDTH, lang: str = "en") -> list[str]:
+def check_lines(exercise_id: str, check: CheckResult, lang: str = "en") -> list:
     """The check's line and, below it, why its cases failed (hidden ones: number and cause only)."""
-    status = check_status(check)
     failed = [case for case in check.cases if not case.passed]
     title = check.title or check.check_id
-    if failed:
+    status = check_status(check)
+    if check_not_started(check):
+        status, title = "TODO", title + SEPARATOR + label(lang, "not_implemented")
+        failed = []
+    elif failed:
         title += SEPARATOR + label(lang, "cases_failed", failed=len(failed), total=len(check.cases))
-    lines = _row(f"{status}  {title}", points_text(check.points, check.points_possible), width, CHECK_INDENT, " " * (len(status) + 2))
-    hidden = [(n, case) for n, case in enumerate((c for c in check.cases if c.hidden), start=1) if not case.passed]
+    lines = [_row(_status_line(status, title, lang), points_text(check.points, check.points_possible), CHECK_INDENT)]
+    hidden = [(n, case) for n, case in enumerate((c for c in check.cases if c.hidden), start=1) if not case.passed and failed]
     visible = [case for case in failed if not case.hidden]
     for case in visible[:MAX_CASES]:
-        lines += wrap(case.name, width, CASE_INDENT) + wrap(case.message, width, MESSAGE_INDENT)
+        lines += [Padding(wrapping(case.name), (0, 0, 0, CASE_INDENT)), Padding(wrapping(case.message), (0, 0, 0, MESSAGE_INDENT))]
     more = len(visible) - MAX_CASES
     if more > 0:
-        lines.append(CASE_INDENT + (label(lang, "more_failed_one") if more == 1 else label(lang, "more_failed", count=more)))
-    return lines + _hidden_lines(exercise_id, hidden, width, lang)
+        lines.append(Padding(wrapping(label(lang, "more_failed_one") if more == 1 else label(lang, "more_failed", count=more)), (0, 0, 0, CASE_INDENT)))
+    return lines + _hidden_lines(exercise_id, hidden, lang)
 
 
 def render_exercise(exercise: ExerciseResult, *, seed: int, seed_kind: str, width: int = WIDTH, lang: str = "en") -> str:
     """The grade cell's text for one graded exercise."""
     title = exercise.title or exercise.exercise_id
     heading = title if exercise.exercise_id in title else f"{exercise.exercise_id}{SEPARATOR}{title}"
-    lines = _row(heading, points_text(exercise.points, exercise.points_possible), width)
+    lines: list = [_row(wrapping(heading), points_text(exercise.points, exercise.points_possible))]
     if exercise.error:
-        lines += wrap(label(lang, "could_not_run", error=exercise.error), width, CHECK_INDENT)
-    for check in exercise.checks:
-        lines += check_lines(exercise.exercise_id, check, width, lang)
-    lines.append(label(lang, "seed_public", seed=seed) if seed_kind == "public" else label(lang, "seed_hidden"))
-    return "\n".join(lines)
+        lines.append(Padding(wrapping(label(lang, "could_not_run", error=exercise.error)), (0, 0, 0, CHECK_INDENT)))
+    if exercise_not_started(exercise):
+        text = not_started_text(exercise.exercise_id, lang, "assignments")
+        lines.append(Padding(_status_line("TODO", text, lang), (0, 0, 0, CHECK_INDENT)))
+    else:
+        for check in exercise.checks:
+            lines += check_lines(exercise.exercise_id, check, lang)
+    lines.append(wrapping(label(lang, "seed_public", seed=seed) if seed_kind == "public" else label(lang, "seed_hidden")))
+    return render([Group(*lines)], width=width)

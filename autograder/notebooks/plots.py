@@ -103,18 +103,11 @@ def show_matrices(
 
 
 def plot_training(batch_losses: Sequence[float], test_accuracy: Sequence[float], batches_per_epoch: int) -> None:
-    """Training curves: the loss of every batch, and the test accuracy before training and after each epoch."""
+    """Training curves, as `convlab train` draws them: the loss of every batch (and each epoch's
+    mean), and the test accuracy before training and after each epoch."""
+    from ..report.training import FIGURE_SIZE, draw_training
+
     plt = _pyplot()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.2))
-    left.plot(np.arange(1, len(batch_losses) + 1) / batches_per_epoch, batch_losses, linewidth=1)
-    left.set_xlabel("epoch")
-    left.set_ylabel("cross-entropy loss (per batch)")
-    left.set_title("training loss")
-    right.plot(np.arange(len(test_accuracy)), test_accuracy, marker="o")
-    right.set_xlabel("epoch")
-    right.set_ylabel("test accuracy")
-    right.set_ylim(0, 1)
-    right.set_xticks(np.arange(len(test_accuracy)))
-    right.set_title("test accuracy (epoch 0: before training)")
-    fig.tight_layout()
+    figure = plt.figure(figsize=FIGURE_SIZE, layout="constrained")
+    draw_training(figure, list(batch_losses), batches_per_epoch, list(test_accuracy), first_epoch=0)
     plt.show()

@@ -1,6 +1,8 @@
 """Reporters: the one result model rendered for people and for other programs.
 
-- table: the terminal table (`render_table`), and `render_overview` for many submissions
+- table: the terminal table (`render_table`), and `render_overview` for many submissions, drawn
+  with rich (console: rendering and colour; cjk: line breaks in Chinese; unfinished: exercises
+  not started; labels: the frame's words from the message catalog)
 - gradescope: Gradescope's results.json (`gradescope_results`)
 - summary: the scoreboard's JSON summary (`summary`)
 - atomic: every file is written through `write_json_atomic` / `write_text_atomic`

@@ -13,9 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich import box
+from rich.cells import cell_len
+from rich.table import Table
+from rich.text import Text
+
 from ..results import SubmissionResult
+from .console import HEADING_STYLE, render
 from .labels import label
-from .text import display_width, format_points, pad_left, pad_right, truncate
+from .text import format_points
 
 GAP = "  "
 MAX_NAME_WIDTH = 32  # longer submission names are cut with an ellipsis
@@ -28,7 +34,7 @@ class _Column:
 
     @property
     def width(self) -> int:
-        return max(display_width(text) for text in self.heading + self.cells)
+        return max(cell_len(text) for text in self.heading + self.cells)
 
 
 def _exercise_ids(results: list[SubmissionResult]) -> list[str]:
@@ -68,33 +74,36 @@ def _blocks(columns: list[_Column], room: int) -> list[list[_Column]]:
     return blocks
 
 
-def _render_block(names: list[str], name_width: int, columns: list[_Column]) -> list[str]:
+def _block_table(names: list[str], name_width: int, columns: list[_Column]) -> Table:
+    """One block as a rich table: the names, then the block's columns; headings sit on the bottom lines."""
+    # Between two columns: the box's one-column separator, then the rest of the gap as padding.
+    pad = len(GAP) - 1
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 0, 0, pad))
+    table.add_column(Text(names[0], style=HEADING_STYLE), width=name_width, no_wrap=True, overflow="ellipsis", vertical="bottom")
     depth = max(len(c.heading) for c in columns)
-    lines = []
-    for level in range(depth):
-        # Multi-line headings sit on the bottom lines, next to the numbers.
-        parts = [pad_right(names[0] if level == depth - 1 else "", name_width)]
-        for column in columns:
-            offset = depth - len(column.heading)
-            parts.append(pad_left(column.heading[level - offset] if level >= offset else "", column.width))
-        lines.append(GAP.join(parts).rstrip())
-    lines.append("─" * (name_width + sum(len(GAP) + c.width for c in columns)))
+    for column in columns:
+        heading = [""] * (depth - len(column.heading)) + column.heading
+        table.add_column(Text("\n".join(heading), style=HEADING_STYLE, justify="right"), justify="right",
+                         width=column.width, no_wrap=True)
     for row, name in enumerate(names[1:]):
-        cells = [pad_right(truncate(name, name_width), name_width)] + [pad_left(c.cells[row], c.width) for c in columns]
-        lines.append(GAP.join(cells).rstrip())
-    return lines
+        table.add_row(Text(name), *(Text(c.cells[row]) for c in columns))
+    return table
 
 
-def render_overview(results: list[SubmissionResult], *, width: int = 88, lang: str = "en") -> str:
-    """The table of all results, within `width` columns (blocks of columns when needed)."""
+def overview_renderables(results: list[SubmissionResult], *, width: int = 88, lang: str = "en") -> list:
+    """The overview's blocks as rich tables, each within `width` columns."""
     names = [label(lang, "submission"), label(lang, "max")] + [r.submission for r in results]
-    name_width = min(max(display_width(n) for n in names), MAX_NAME_WIDTH)
+    name_width = min(max(cell_len(n) for n in names), MAX_NAME_WIDTH)
     room = width - name_width
     columns = _columns(results, lang, split=False)
     if sum(len(GAP) + c.width for c in columns) > room:
         columns = _columns(results, lang, split=True)
-    blocks = _blocks(columns, room)
-    out: list[str] = []
-    for block in blocks:
-        out += ([""] if out else []) + _render_block(names, name_width, block)
-    return "\n".join(out)
+    out: list = []
+    for block in _blocks(columns, room):
+        out += ([Text("")] if out else []) + [_block_table(names, name_width, block)]
+    return out
+
+
+def render_overview(results: list[SubmissionResult], *, width: int = 88, lang: str = "en", color: bool = False) -> str:
+    """The table of all results, within `width` columns (blocks of columns when needed)."""
+    return render(overview_renderables(results, width=width, lang=lang), width=width, color=color)

@@ -133,13 +133,28 @@ def _without(tree: str, hidden: list[str]) -> list[str]:
     return parts
 
 
-def child_environment(home: str) -> dict[str, str]:
-    """The child's whole environment, built from nothing: no variable of the grader's survives."""
+# Variables that choose which numeric kernels numpy and its BLAS run. A machine sets them because
+# the kernel its CPU would get computes wrong results or crashes there (OPENBLAS_CORETYPE on some
+# ARM boards and virtual machines), so the child computes with the kernels the grader's own numpy
+# uses. None holds a secret or widens what the child may do; thread counts stay at 1 regardless.
+NUMERIC_KERNEL_VARIABLES = (
+    "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",  # OpenBLAS: the CPU's kernel set, its cache size
+    "MKL_CBWR", "MKL_ENABLE_INSTRUCTIONS", "MKL_DEBUG_CPU_TYPE",  # MKL: reproducible / chosen code paths
+    "BLIS_ARCH_TYPE",  # BLIS: the kernel set
+    "NPY_DISABLE_CPU_FEATURES", "NPY_ENABLE_CPU_FEATURES",  # numpy's own SIMD dispatch
+)
+
+
+def child_environment(home: str, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The child's whole environment, built from nothing: of the grader's variables only those
+    that choose numeric kernels (NUMERIC_KERNEL_VARIABLES) survive; thread counts are 1."""
+    environ = os.environ if environ is None else environ
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
            "HOME": home, "TMPDIR": home,
            # glibc reserves 64 MB of address space per thread for a malloc arena of its own: under
            # an address-space limit a few threads (a multiprocessing.Pool has three) would not start.
            "MALLOC_ARENA_MAX": "2"}
+    env.update({name: environ[name] for name in NUMERIC_KERNEL_VARIABLES if name in environ})
     env.update({name: "1" for name in THREAD_VARIABLES})
     return env
 

@@ -93,7 +93,8 @@ def body(ctx: Context) -> list[Cell]:
             face = data.astronaut()[20:220, 150:350]  # 200x200, RGB
             rgb = (resize(face, (80, 80), anti_aliasing=True) * 255).round().astype(np.uint8)
             image = rgb[:, :, ::-1]  # B, G, R: the order OpenCV reads
-            conv, relu, pool = conv_relu_pool(image, kernels["sobel_x"])
+            sobel_x = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float)  # the table's Sobel-x
+            conv, relu, pool = conv_relu_pool(image, sobel_x)
             print("image", image.shape, "-> conv", conv.shape, "-> ReLU", relu.shape, "-> max pool", pool.shape)
             show_images(
                 [rgb, conv[0, 0], relu[0, 0], pool[0, 0]],

@@ -72,7 +72,7 @@ def body(ctx: Context) -> list[Cell]:
             A short run of mini-batch SGD with momentum, written out so the loop reads like the
             lecture: forward, loss, backward, step. Every number it uses comes from your code.
             Two epochs on 4,000 digits take a minute or two; the full run
-            (`assignments.training.train`, 8 epochs) reaches about 97% test accuracy.
+            (`convlab train`: `assignments.training.train`, 10 epochs) reaches about 97% test accuracy.
             While nbgrader grades, the notebook does not train.
             """
         ),
@@ -87,17 +87,20 @@ def body(ctx: Context) -> list[Cell]:
                 rng = np.random.default_rng(0)
                 batches_per_epoch = -(-plan.n_train // BATCH_SIZE)
                 losses, accuracy = [], [evaluate(model, x_test[:plan.n_test], y_test[:plan.n_test])]
-                for epoch in range(1, plan.epochs + 1):
-                    order = rng.permutation(plan.n_train)
-                    for first in range(0, plan.n_train, BATCH_SIZE):
-                        batch = order[first:first + BATCH_SIZE]
-                        logits = model.forward(x_train[batch])
-                        loss, dlogits = softmax_cross_entropy(logits, y_train[batch])
-                        grads = model.backward(dlogits)
-                        sgd_momentum_step(model.params, grads, velocity, LEARNING_RATE, MOMENTUM)
-                        losses.append(loss)
-                    accuracy.append(evaluate(model, x_test[:plan.n_test], y_test[:plan.n_test]))
-                    print(f"epoch {epoch}: mean loss {np.mean(losses[-batches_per_epoch:]):.3f}, test accuracy {accuracy[-1]:.1%}")
+                with TrainingDisplay(plan.epochs, batches_per_epoch) as progress:  # a bar per epoch: batches, loss, ETA
+                    for epoch in range(1, plan.epochs + 1):
+                        order = rng.permutation(plan.n_train)
+                        for batch, first in enumerate(range(0, plan.n_train, BATCH_SIZE), start=1):
+                            chosen = order[first:first + BATCH_SIZE]
+                            logits = model.forward(x_train[chosen])
+                            loss, dlogits = softmax_cross_entropy(logits, y_train[chosen])
+                            grads = model.backward(dlogits)
+                            sgd_momentum_step(model.params, grads, velocity, LEARNING_RATE, MOMENTUM)
+                            losses.append(loss)
+                            progress.on_batch(epoch, batch, loss)
+                        accuracy.append(evaluate(model, x_test[:plan.n_test], y_test[:plan.n_test]))
+                        progress.on_epoch({"epoch": epoch, "test_accuracy": accuracy[-1]})
+                progress.print_summary(plan.n_test)  # the curves in text, the test accuracy and the time
                 plot_training(losses, accuracy, batches_per_epoch)
                 maps1, maps2 = feature_maps(model, digit)
                 show_images([digit[0, 0], *maps1], ["after training"] + [f"conv1 map {i}" for i in range(6)], ncols=7, size=1.6)
@@ -125,5 +128,6 @@ PART = Part(
     from assignments.lenet import LeNet
     from assignments.pooling import max_pool_forward
     from assignments.training import BATCH_SIZE, LEARNING_RATE, MOMENTUM, evaluate, sgd_momentum_step
+    from autograder.report.training import TrainingDisplay
     """,
 )
