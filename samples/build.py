@@ -31,8 +31,8 @@ PLANTS = {
     # A true convolution (the warm-up's flip) where the layer must cross-correlate.
     "flipped_kernel": Plant(
         module="conv_forward",
-        old="z = np.tensordot(w.astype(dtype, copy=False), windows,",
-        new="z = np.tensordot(w.astype(dtype, copy=False)[:, :, ::-1, ::-1], windows,",
+        old="z = _cross_correlate(xp, w.astype(dtype, copy=False), stride)",
+        new="z = _cross_correlate(xp, w.astype(dtype, copy=False)[:, :, ::-1, ::-1], stride)",
         exercise="conv2d_forward",
         diagnosis="kernel_flipped",
     ),
@@ -48,13 +48,23 @@ PLANTS = {
     "maxpool_overwrite": Plant(
         module="pooling",
         old=(
-            "    # bincount sums repeated indices, which is exactly what overlapping windows need.\n"
-            "    delta_out = np.bincount(flat_index.ravel(), weights=delta_in.ravel(), minlength=x.size)\n"
+            "        # Visit the F*F positions of every window at once, in row-major order: the first\n"
+            "        # position that holds its window's maximum takes the window's gradient.\n"
+            "        unclaimed = np.ones(window_max.shape, dtype=bool)\n"
+            "        for u, v in np.ndindex(size, size):\n"
+            "            first_max = (windows[..., u, v] == window_max) & unclaimed\n"
+            "            unclaimed ^= first_max\n"
+            "            # += : where windows overlap, a position sums the gradients of every window it is the maximum of.\n"
+            "            out_windows[..., u, v] += delta_in[part] * first_max\n"
         ),
         new=(
-            "    # Each window hands its delta_in to the position of its maximum.\n"
-            "    delta_out = np.zeros(x.size)\n"
-            "    delta_out[flat_index.ravel()] = delta_in.ravel()\n"
+            "        # Each window hands its delta_in to the position of its maximum.\n"
+            "        first_index = windows.reshape(*window_max.shape, size * size).argmax(axis=4)\n"
+            "        h_out, w_out = window_max.shape[2:]\n"
+            "        rows = np.arange(h_out)[:, None] * stride + first_index // size\n"
+            "        cols = np.arange(w_out)[None, :] * stride + first_index % size\n"
+            "        images, channels = np.indices(window_max.shape[:2])[..., None, None]\n"
+            "        delta_out[part][images, channels, rows, cols] = delta_in[part]\n"
         ),
         exercise="max_pool",
         diagnosis="max_pool_overwrite",
