@@ -26,17 +26,18 @@ def _cross_correlate(a, w, stride=1):
     products of those extra columns are dropped.
     """
     c_out, c_in, kh, kw = w.shape
+    h_out = (a.shape[2] - kh) // stride + 1
+    w_out = (a.shape[3] - kw) // stride + 1
     columns, row = _flat_windows(a, kh, kw, stride)
-    n, _, _, _, length = columns.shape
+    n, length = a.shape[0], columns.shape[-1]
     kernels = w.reshape(c_out, c_in * kh * kw)
-    h_out = (length - 1) // row + 1
     z = np.empty((n, c_out, h_out * row), dtype=a.dtype)
     step = max(1, WINDOW_BYTES // (kernels.shape[1] * length * a.itemsize))
     for first in range(0, n, step):
         part = slice(first, first + step)
         # The reshape copies this part's windows into (images, C_in*KH*KW, length) matrices.
         np.matmul(kernels, columns[part].reshape(-1, kernels.shape[1], length), out=z[part, :, :length])
-    return z.reshape(n, c_out, h_out, row)[:, :, :, :(a.shape[3] - kw) // stride + 1]
+    return z.reshape(n, c_out, h_out, row)[:, :, :, :w_out]
 
 
 def _flat_windows(a, kh, kw, stride):
