@@ -31,8 +31,8 @@ PLANTS = {
     # A true convolution (the warm-up's flip) where the layer must cross-correlate.
     "flipped_kernel": Plant(
         module="conv_forward",
-        old="z = _cross_correlate(xp, w.astype(dtype, copy=False), stride)",
-        new="z = _cross_correlate(xp, w.astype(dtype, copy=False)[:, :, ::-1, ::-1], stride)",
+        old="z = _cross_correlate(xp, w.astype(dtype, copy=False), stride,",
+        new="z = _cross_correlate(xp, w.astype(dtype, copy=False)[:, :, ::-1, ::-1], stride,",
         exercise="conv2d_forward",
         diagnosis="kernel_flipped",
     ),

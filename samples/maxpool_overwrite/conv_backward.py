@@ -109,7 +109,7 @@ def conv2d_backward(delta_in, x, w, stride=1, padding=0):
     # Step 3: delta_out[:, c] = sum over m of spread[:, m] * rot180(w)[m, c], a cross-correlation
     # like the forward pass's, with the output channels m in the role of its input channels.
     rotated = rot180(w)
-    delta_out = np.ascontiguousarray(_cross_correlate(spread, rotated.transpose(1, 0, 2, 3)))
+    delta_out = _cross_correlate(spread, rotated.transpose(1, 0, 2, 3))
 
     # dw[m, c] = A_c * dilate(delta_in)_m, summed over the batch: only the non-zero
     # entries of the dilated delta count, so take them on the forward windows (stride S),
