@@ -5,7 +5,7 @@
     python bench/gpu_parity.py --devices cpu cpu     # two CPU passes: a check of this script itself
 
 Grades, with one seed, once with oracle_device = "cpu" and once with "cuda" (grading.toml
-otherwise unchanged, expected values computed afresh for each device):
+otherwise unchanged, each pass computing its own expected values):
 - reference/, every exercise (full marks);
 - every mistake of the bug zoo (tests/zoo/mistakes.py) planted into a copy of the
   reference, on the exercises that can run the changed code, as tests/test_bug_zoo.py
@@ -145,8 +145,14 @@ def grade_pass(submissions: list[Submission], device: str, seed: int) -> Pass:
     from autograder.config import load_config
     from autograder.grade import grade_submission
 
+    from autograder import grade as engine
+
     config = load_config()
     config = dataclasses.replace(config, grader=dataclasses.replace(config.grader, oracle_device=device))
+    # Every pass computes its own expected values (the engine caches them per device, and
+    # collecting the zoo, or a first pass on the same device, would have filled the cache).
+    with engine._cache_lock:
+        engine._cache.clear()
     result = Pass(device)
     start = time.perf_counter()
 
