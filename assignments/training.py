@@ -20,7 +20,7 @@ import numpy as np
 from .layers import softmax_cross_entropy
 
 # With these defaults the reference LeNet reaches about 97% test accuracy on the
-# 4,000 / 1,000 split of load_digits(), in about 40 seconds on two CPU cores.
+# 4,000 / 1,000 split of load_digits(), in about 15 seconds on one CPU core.
 EPOCHS = 10
 LEARNING_RATE = 0.05
 MOMENTUM = 0.9

@@ -198,6 +198,12 @@ _cache_lock = threading.Lock()
 _key_locks: dict[tuple, threading.Lock] = {}
 
 
+def forget_prepared() -> None:
+    """Empty the cache of prepared exercises, so the next grading computes its expected values again."""
+    with _cache_lock:
+        _cache.clear()
+
+
 def prepare(exercise: Exercise, seed: int) -> tuple[PreparedExercise, float]:
     """The exercise's cases and expected values for this seed, and the seconds spent computing them (0 if cached)."""
     from . import oracle

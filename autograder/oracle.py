@@ -239,14 +239,35 @@ def relu_backward(delta_in, z):
 
 
 def softmax_cross_entropy(logits, labels):
-    """(mean cross-entropy loss as a float, dlogits) by F.cross_entropy and autograd."""
+    """(mean cross-entropy loss as a float, dlogits) by F.cross_entropy and autograd (on CUDA, its formula)."""
     torch = _torch()
-    F = torch.nn.functional
     lt = tensor(logits, grad=True)
     target = torch.as_tensor(np.asarray(labels, dtype=np.int64), device=lt.device)
-    loss = F.cross_entropy(lt, target)
+    if lt.device.type == "cuda":
+        loss = mean_cross_entropy(lt, target)
+    else:
+        loss = torch.nn.functional.cross_entropy(lt, target)
     (dlogits,) = torch.autograd.grad(loss, lt)
     return float(loss.item()), to_numpy(dlogits)
+
+
+def mean_cross_entropy(logits, target):
+    """F.cross_entropy(logits, target) written out: -mean_n sum_k onehot[n, k] * log_softmax(logits)[n, k].
+
+    The oracle's loss on CUDA. F.cross_entropy runs nll_loss there, which torch's
+    documentation lists among the operations that raise instead of running when
+    deterministic algorithms are on ("torch.nn.NLLLoss when called on a CUDA tensor");
+    this formula needs only log_softmax, elementwise products and sums, whose CUDA
+    kernels, forward and backward, are deterministic. Labels outside [0, K) raise the
+    IndexError F.cross_entropy raises on the CPU.
+    """
+    torch = _torch()
+    classes = logits.shape[1]
+    outside = target[(target < 0) | (target >= classes)]
+    if outside.numel():
+        raise IndexError(f"Target {int(outside[0])} is out of bounds.")
+    onehot = (target[:, None] == torch.arange(classes, device=logits.device)).to(logits.dtype)
+    return -(onehot * torch.nn.functional.log_softmax(logits, dim=1)).sum(dim=1).mean()
 
 
 # --- LeNet -------------------------------------------------------------------------------------------

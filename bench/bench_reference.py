@@ -231,7 +231,7 @@ def _cells(row):
     ref, tor = row["reference"], row["torch"]
     return (
         row["label"], row["dtype"], f"{ref[0]:.2f} / {ref[1]:.2f}", f"{tor[0]:.2f} / {tor[1]:.2f}",
-        f"{ref[0] / tor[0]:.1f}x", f"{ref[1] / tor[1]:.1f}x",
+        f"{ref[0] / tor[0]:.2f}x", f"{ref[1] / tor[1]:.2f}x",
     )
 
 

@@ -9,7 +9,7 @@ from .conv_forward import pad2d
 from .sizes import conv_output_size
 
 ### BEGIN SOLUTION
-from numpy.lib.stride_tricks import sliding_window_view
+from .conv_forward import WINDOW_BYTES, _cross_correlate, _flat_windows
 ### END SOLUTION
 
 
@@ -95,8 +95,8 @@ def conv2d_backward(delta_in, x, w, stride=1, padding=0):
     dtype = np.result_type(delta_in, x, w, np.float32)
     delta_in = delta_in.astype(dtype, copy=False)
     w = w.astype(dtype, copy=False)
-    _, _, h, wid = x.shape
-    _, _, kh, kw = w.shape
+    n, c_in, h, wid = x.shape
+    c_out, _, kh, kw = w.shape
     h_out = conv_output_size(h, kh, stride, padding)
     w_out = conv_output_size(wid, kw, stride, padding)
     xp = pad2d(x.astype(dtype, copy=False), padding)
@@ -104,30 +104,37 @@ def conv2d_backward(delta_in, x, w, stride=1, padding=0):
     rest_h = xp.shape[2] - kh - (h_out - 1) * stride
     rest_w = xp.shape[3] - kw - (w_out - 1) * stride
 
-    dilated = dilate(delta_in, stride)
-    # Pad by K - 1 on each side (plus the rows/columns no window reached), channels
-    # last: step 3 below then multiplies contiguous rows of channels.
-    n, c_out, m_rows, m_cols = dilated.shape
-    spread = np.zeros((n, m_rows + 2 * (kh - 1) + rest_h, m_cols + 2 * (kw - 1) + rest_w, c_out), dtype=dtype)
-    spread[:, kh - 1:kh - 1 + m_rows, kw - 1:kw - 1 + m_cols, :] = dilated.transpose(0, 2, 3, 1)
-    # Step 4 before step 3: starting the correlation P rows/columns in skips the
+    # Step 1 (at stride 1 the delta is already on the stride-1 grid).
+    dilated = dilate(delta_in, stride) if stride > 1 else delta_in
+    # Step 2: pad by K - 1 on each side, plus the rows/columns no window reached.
+    m_rows, m_cols = dilated.shape[2:]
+    spread = np.zeros((n, c_out, m_rows + 2 * (kh - 1) + rest_h, m_cols + 2 * (kw - 1) + rest_w), dtype=dtype)
+    spread[:, :, kh - 1:kh - 1 + m_rows, kw - 1:kw - 1 + m_cols] = dilated
+    # Step 4 before step 3: cropping P rows/columns from each side first skips the
     # products that would land on the padding and be thrown away.
-    spread = spread[:, padding:, padding:, :]
-    # Step 3, one kernel position (u, v) at a time:
-    #   delta_out[n, i, j, :] += spread[n, i + u, j + v, :] @ rot180(w)[:, :, u, v]
-    # a matrix product over the output channels, on a view of `spread`: no copy of
-    # every window (KH*KW times the size of the delta).
+    spread = spread[:, :, padding:padding + h + kh - 1, padding:padding + wid + kw - 1]
+    # Step 3: delta_out[:, c] = sum over m of spread[:, m] * rot180(w)[m, c], a cross-correlation
+    # like the forward pass's, with the output channels m in the role of its input channels.
     rotated = rot180(w)
-    delta_out = np.zeros((x.shape[0], h, wid, w.shape[1]), dtype=dtype)
-    for u in range(kh):
-        for v in range(kw):
-            delta_out += spread[:, u:u + h, v:v + wid, :] @ rotated[:, :, u, v]
-    delta_out = np.ascontiguousarray(delta_out.transpose(0, 3, 1, 2))
+    delta_out = _cross_correlate(spread, rotated.transpose(1, 0, 2, 3))
 
-    # dw = A * dilate(delta_in): only the non-zero entries of the dilated delta
-    # contribute, so evaluate it on the forward windows (stride S) directly.
-    forward_windows = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride][:, :, :h_out, :w_out]
-    dw = np.tensordot(forward_windows, delta_in, axes=([0, 2, 3], [0, 2, 3])).transpose(3, 0, 1, 2)
+    # dw[m, c] = A_c * dilate(delta_in)_m, summed over the batch: only the non-zero
+    # entries of the dilated delta count, so take them on the forward windows (stride S),
+    # the forward pass's im2col columns, against delta_in laid out like those columns
+    # (zeros where a column is no window).
+    columns, row = _flat_windows(xp, kh, kw, stride)
+    length = columns.shape[-1]
+    flat_delta = np.zeros((n, c_out, h_out, row), dtype=dtype)
+    flat_delta[:, :, :, :w_out] = delta_in
+    flat_delta = flat_delta.reshape(n, c_out, h_out * row)[:, :, :length]
+    # dw as a (C_in*KH*KW, C_out) matrix first: the faster order for these matrix products.
+    dw_matrix = np.zeros((c_in * kh * kw, c_out), dtype=dtype)
+    step = max(1, WINDOW_BYTES // (dw_matrix.shape[0] * length * xp.itemsize))
+    for first in range(0, n, step):
+        part = slice(first, first + step)
+        windows = columns[part].reshape(-1, dw_matrix.shape[0], length)
+        dw_matrix += np.matmul(windows, flat_delta[part].transpose(0, 2, 1)).sum(axis=0)
+    dw = np.ascontiguousarray(dw_matrix.T).reshape(w.shape)
     db = delta_in.sum(axis=(0, 2, 3))
     return delta_out, dw, db
     ### END SOLUTION

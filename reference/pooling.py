@@ -6,12 +6,17 @@ from .sizes import pool_output_size
 ### BEGIN SOLUTION
 from numpy.lib.stride_tricks import sliding_window_view
 
+# max_pool_backward works through the batch a few images at a time, about this many bytes
+# of x: each part then stays in the CPU's cache through the F*F passes over its windows.
+PART_BYTES = 1 << 21
 
-def _windows(x, size, stride):
+
+def _windows(x, size, stride, writeable=False):
     # (N, C, H_out, W_out, F, F) strided view of every pooling window.
     h_out = pool_output_size(x.shape[2], size, stride)
     w_out = pool_output_size(x.shape[3], size, stride)
-    return sliding_window_view(x, (size, size), axis=(2, 3))[:, :, ::stride, ::stride][:, :, :h_out, :w_out]
+    windows = sliding_window_view(x, (size, size), axis=(2, 3), writeable=writeable)
+    return windows[:, :, ::stride, ::stride][:, :, :h_out, :w_out]
 ### END SOLUTION
 
 
@@ -30,11 +35,11 @@ def max_pool_forward(x, size=2, stride=2):
     x = np.asarray(x)
     x = x.astype(np.result_type(x, np.float32), copy=False)
     windows = _windows(x, size, stride)
-    # One np.maximum per position inside the window (F*F whole-array steps): many times
-    # faster than numpy's reduction over a great many tiny windows.
-    out = windows[..., 0, 0]
-    for u, v in np.ndindex(size, size):
-        out = np.maximum(out, windows[..., u, v])
+    # One np.maximum per position inside the window (F*F whole-array steps, in place): many
+    # times faster than numpy's reduction over a great many tiny windows.
+    out = windows[..., 0, 0].copy()
+    for u, v in list(np.ndindex(size, size))[1:]:  # (0, 0) is already in out
+        np.maximum(out, windows[..., u, v], out=out)
     return out
     ### END SOLUTION
 
@@ -62,18 +67,26 @@ def max_pool_backward(delta_in, x, size=2, stride=2):
     ### BEGIN SOLUTION
     delta_in = np.asarray(delta_in)
     x = np.asarray(x)
-    n, c, h, w = x.shape
-    windows = _windows(x, size, stride)
-    h_out, w_out = windows.shape[2:4]
-    first_max = windows.reshape(n, c, h_out, w_out, size * size).argmax(axis=4)
-    rows = np.arange(h_out)[:, None] * stride + first_max // size
-    cols = np.arange(w_out)[None, :] * stride + first_max % size
-    planes = np.arange(n * c).reshape(n, c, 1, 1) * (h * w)
-    flat_index = planes + rows * w + cols
     dtype = np.result_type(delta_in, x, np.float32)
-    # bincount sums repeated indices, which is exactly what overlapping windows need.
-    delta_out = np.bincount(flat_index.ravel(), weights=delta_in.ravel(), minlength=x.size)
-    return delta_out.astype(dtype, copy=False).reshape(x.shape)
+    delta_in = delta_in.astype(dtype, copy=False)
+    x = x.astype(dtype, copy=False)
+    delta_out = np.zeros(x.shape, dtype=dtype)
+    step = max(1, PART_BYTES // max(1, x[:1].nbytes))
+    for start in range(0, x.shape[0], step):
+        part = slice(start, start + step)
+        windows = _windows(x[part], size, stride)
+        # The same windows on delta_out, to write into: [..., u, v] is position (u, v) of every window.
+        out_windows = _windows(delta_out[part], size, stride, writeable=True)
+        window_max = max_pool_forward(x[part], size, stride)
+        # Visit the F*F positions of every window at once, in row-major order: the first
+        # position that holds its window's maximum takes the window's gradient.
+        unclaimed = np.ones(window_max.shape, dtype=bool)
+        for u, v in np.ndindex(size, size):
+            first_max = (windows[..., u, v] == window_max) & unclaimed
+            unclaimed ^= first_max
+            # += : where windows overlap, a position sums the gradients of every window it is the maximum of.
+            out_windows[..., u, v] += delta_in[part] * first_max
+    return delta_out
     ### END SOLUTION
 
 

@@ -115,15 +115,15 @@ MISTAKES = (
        {"conv2d_forward", "conv_relu_pool", "lenet"}, "kernel_flipped",
        "true convolution in a conv layer; invisible for kernels symmetric under rot180"),
     _m("conv_bias_missing", "conv_forward",
-       [("    z += b.astype(dtype, copy=False)", "    pass  # z += b.astype(dtype, copy=False)")],
+       [(", bias=b.astype(dtype, copy=False))", ")  # the bias is never added")],
        {"conv2d_forward", "lenet"}, "bias_missing",
        "never adds the bias; the colour demo has no bias, so it cannot tell"),
     _m("conv_bias_per_input_channel", "conv_forward",
-       [("    z += b.astype(dtype, copy=False)", "    z += x.shape[1] * b.astype(dtype, copy=False)")],
+       [("bias=b.astype(dtype, copy=False)", "bias=x.shape[1] * b.astype(dtype, copy=False)")],
        {"conv2d_forward", "lenet"}, "bias_per_input_channel",
        "adds the bias once per input channel; invisible with one input channel"),
     _m("conv_stride_ignored", "conv_forward",
-       [("[:, :, ::stride, ::stride][:, :, :h_out, :w_out]", "[:, :, :h_out, :w_out]")],
+       [("w.astype(dtype, copy=False), stride, bias=", "w.astype(dtype, copy=False), 1, bias=")],
        {"conv2d_forward"}, "stride_ignored",
        "steps the window by 1: the stride-1 output cut to H_out x W_out"),
     _m("conv_padding_ignored", "conv_forward",
@@ -173,9 +173,8 @@ MISTAKES = (
        {"conv2d_backward", "lenet"}, "dw_rotated",
        "rotates dw by 180 degrees as if it were delta_out"),
     _m("no_dilation", "conv_backward",
-       [("dilated = dilate(delta_in, stride)", "dilated = delta_in"),
-        # delta_out then has only the rows the undilated delta reaches
-        ("delta_out = np.zeros((x.shape[0], h, wid,", "h, wid = min(h, spread.shape[1] - kh + 1), min(wid, spread.shape[2] - kw + 1)\n    delta_out = np.zeros((x.shape[0], h, wid,")],
+       # delta_out then has only the rows the undilated delta reaches
+       [("dilated = dilate(delta_in, stride) if stride > 1 else delta_in", "dilated = delta_in")],
        {"conv2d_backward"}, "no_dilation",
        "forgets to insert S - 1 zeros between delta values when S > 1"),
     _m("dilate_m_times_s", "conv_backward",
@@ -183,17 +182,16 @@ MISTAKES = (
        {"dilate"}, "dilate_m_times_s",
        "follows the lecture's prose, (M*S) x (N*S); conv2d_backward's padding hides the extra zeros"),
     _m("no_crop", "conv_backward",
-       [("    spread = spread[:, padding:, padding:, :]\n", ""),
-        ("delta_out = np.zeros((x.shape[0], h, wid,", "h, wid = h + 2 * padding, wid + 2 * padding\n    delta_out = np.zeros((x.shape[0], h, wid,")],
+       [("    spread = spread[:, :, padding:padding + h + kh - 1, padding:padding + wid + kw - 1]\n", "")],
        {"conv2d_backward"}, "padding_not_cropped",
        "returns the gradient of the padded input"),
     _m("crop_one_side", "conv_backward",
-       [("    spread = spread[:, padding:, padding:, :]\n", "")],
+       [("spread[:, :, padding:padding + h + kh - 1, padding:padding + wid + kw - 1]", "spread[:, :, :h + kh - 1, :wid + kw - 1]")],
        {"conv2d_backward"}, "crop_one_side",
        "crops all 2P rows and columns from the bottom and right"),
     _m("no_rest_padding", "conv_backward",
-       [("+ rest_h, m_cols + 2 * (kw - 1) + rest_w, c_out)", ", m_cols + 2 * (kw - 1), c_out)"),
-        ("delta_out = np.zeros((x.shape[0], h, wid,", "h, wid = h - rest_h, wid - rest_w\n    delta_out = np.zeros((x.shape[0], h, wid,")],
+       # the crop then finds fewer rows than the input has: delta_out is short of them
+       [("m_rows + 2 * (kh - 1) + rest_h, m_cols + 2 * (kw - 1) + rest_w)", "m_rows + 2 * (kh - 1), m_cols + 2 * (kw - 1))")],
        {"conv2d_backward"}, "uncovered_rows_missing",
        "forgets the rows a strided window never reaches when (H + 2P - K) % S != 0"),
     _m("db_averaged", "conv_backward",
@@ -211,26 +209,24 @@ MISTAKES = (
 
     # --- pooling ----------------------------------------------------------------------
     _m("max_pool_overwrite", "pooling",
-       [("    delta_out = np.bincount(flat_index.ravel(), weights=delta_in.ravel(), minlength=x.size)",
-         "    delta_out = np.zeros(x.size)\n    delta_out[flat_index.ravel()] = delta_in.ravel()")],
+       # The planted lines route this part's gradients and skip the reference's loop.
+       [("        unclaimed = np.ones(window_max.shape, dtype=bool)\n",
+         "        first_index = windows.reshape(*window_max.shape, size * size).argmax(axis=4)\n"
+         "        h_out, w_out = window_max.shape[2:]\n"
+         "        rows = np.arange(h_out)[:, None] * stride + first_index // size\n"
+         "        cols = np.arange(w_out)[None, :] * stride + first_index % size\n"
+         "        images, channels = np.indices(window_max.shape[:2])[..., None, None]\n"
+         "        delta_out[part][images, channels, rows, cols] = delta_in[part]\n"
+         "        continue\n")],
        {"max_pool"}, "max_pool_overwrite",
        "fancy-index assignment keeps one gradient where overlapping windows share a maximum"),
     _m("max_pool_all_ties", "pooling",
-       # The planted lines return early; the reference's lines after them never run.
-       [("    first_max = windows.reshape(n, c, h_out, w_out, size * size).argmax(axis=4)\n",
-         "    is_max = windows == windows.max(axis=(4, 5), keepdims=True)\n"
-         "    delta_out = np.zeros(x.shape, dtype=np.result_type(delta_in, x, np.float32))\n"
-         "    for u in range(size):\n"
-         "        for v in range(size):\n"
-         "            delta_out[:, :, u:u + (h_out - 1) * stride + 1:stride, v:v + (w_out - 1) * stride + 1:stride]"
-         " += is_max[..., u, v] * delta_in\n"
-         "    return delta_out\n")],
+       [("first_max = (windows[..., u, v] == window_max) & unclaimed", "first_max = windows[..., u, v] == window_max")],
        {"max_pool"}, "max_pool_all_ties",
        "a mask x == max sends the gradient to every tied maximum"),
     _m("max_pool_last_max", "pooling",
-       [("    first_max = windows.reshape(n, c, h_out, w_out, size * size).argmax(axis=4)\n",
-         "    backwards = windows.reshape(n, c, h_out, w_out, size * size)[..., ::-1]\n"
-         "    first_max = size * size - 1 - backwards.argmax(axis=4)\n")],
+       [("        for u, v in np.ndindex(size, size):\n            first_max",
+         "        for u, v in reversed(list(np.ndindex(size, size))):\n            first_max")],
        {"max_pool"}, "max_pool_last_max",
        "routes a tie to the last maximum (a >= scan) instead of the first"),
     _m("avg_pool_no_divide", "pooling",
@@ -242,8 +238,8 @@ MISTAKES = (
        {"avg_pool"}, "avg_pool_overwrite",
        "= instead of += : overlapping windows overwrite each other"),
     _m("max_pool_backward_stride_as_size", "pooling",
-       [("np.arange(h_out)[:, None] * stride", "np.arange(h_out)[:, None] * size"),
-        ("np.arange(w_out)[None, :] * stride", "np.arange(w_out)[None, :] * size")],
+       [("out_windows = _windows(delta_out[part], size, stride, writeable=True)",
+         "out_windows = _windows(delta_out[part], size, size, writeable=True)")],
        {"max_pool"}, "stride_is_size",
        "places window (i, j) at (i*F, j*F), as if windows never overlapped; LeNet's 2x2/2 pooling cannot tell"),
     _m("avg_pool_sum", "pooling",

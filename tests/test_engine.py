@@ -497,8 +497,14 @@ PLANTED = {
     "conv_forward": [("    w = np.asarray(w)\n", "    w = np.asarray(w)[:, :, ::-1, ::-1]\n")],
     "conv_backward": [("rotated = rot180(w)", "rotated = w")],
     "pooling": [
-        ("    delta_out = np.bincount(flat_index.ravel(), weights=delta_in.ravel(), minlength=x.size)",
-         "    delta_out = np.zeros(x.size)\n    delta_out[flat_index.ravel()] = delta_in.ravel()")
+        ("        unclaimed = np.ones(window_max.shape, dtype=bool)\n",
+         "        first_index = windows.reshape(*window_max.shape, size * size).argmax(axis=4)\n"
+         "        h_out, w_out = window_max.shape[2:]\n"
+         "        rows = np.arange(h_out)[:, None] * stride + first_index // size\n"
+         "        cols = np.arange(w_out)[None, :] * stride + first_index % size\n"
+         "        images, channels = np.indices(window_max.shape[:2])[..., None, None]\n"
+         "        delta_out[part][images, channels, rows, cols] = delta_in[part]\n"
+         "        continue\n")
     ],
     "layers": [("return loss, dlogits / n", "return loss, dlogits")],
     "sizes": [("return (in_size - pool_size) // stride + 1", "return int((in_size - pool_size) / stride + 0.5) + 1")],

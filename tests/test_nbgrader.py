@@ -38,8 +38,8 @@ pytestmark = pytest.mark.slow
 SEED = 987654321
 STUDENTS = ("reference", "stubs", "buggy", "hostile")
 FLIPPED_KERNEL = (
-    "z = np.tensordot(w.astype(dtype, copy=False), windows,",
-    "z = np.tensordot(w.astype(dtype, copy=False)[:, :, ::-1, ::-1], windows,",
+    "z = _cross_correlate(xp, w.astype(dtype, copy=False), stride,",
+    "z = _cross_correlate(xp, w.astype(dtype, copy=False)[:, :, ::-1, ::-1], stride,",
 )
 TAMPERED_PROVIDED = "training.py"
 FIRST_NOTEBOOK = "part1_sizes_and_forward"

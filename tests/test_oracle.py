@@ -103,6 +103,24 @@ def test_backward_rules_the_lecture_states():
     np.testing.assert_allclose(dlogits, [[0.5, -0.5]], atol=1e-15)
 
 
+def test_written_out_cross_entropy_matches_torch_loss_and_gradient():
+    # The oracle's loss on CUDA, checked here on CPU tensors against F.cross_entropy.
+    import torch
+
+    rng = np.random.default_rng(5)
+    for scale in (1.0, 1000.0):  # logits in the thousands: log_softmax keeps both finite
+        logits = rng.standard_normal((7, 10)) * scale
+        target = torch.as_tensor(rng.integers(0, 10, size=7))
+        ours, theirs = (torch.tensor(logits, requires_grad=True) for _ in range(2))
+        written = oracle.mean_cross_entropy(ours, target)
+        library = torch.nn.functional.cross_entropy(theirs, target)
+        (ours_grad,), (theirs_grad,) = torch.autograd.grad(written, ours), torch.autograd.grad(library, theirs)
+        assert written.item() == pytest.approx(library.item(), rel=1e-14, abs=1e-14)
+        np.testing.assert_allclose(ours_grad.numpy(), theirs_grad.numpy(), rtol=1e-13, atol=1e-16)
+    with pytest.raises(IndexError, match="Target 10 is out of bounds"):
+        oracle.mean_cross_entropy(torch.zeros((2, 10), dtype=torch.float64), torch.tensor([3, 10]))
+
+
 def test_results_are_float64_numpy_copies():
     x = np.ones((1, 1, 3, 3), dtype=np.float32)
     out = oracle.conv2d_forward(x, np.ones((1, 1, 2, 2)), np.zeros(1))
