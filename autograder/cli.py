@@ -25,6 +25,10 @@ SUBCOMMANDS = {
     "notebooks": ("autograder.commands.notebooks", "notebooks", "build the nbgrader course notebooks in course/source/ (--check: list stale files, exit 1)"),
     "release": ("autograder.release", "release", "regenerate assignments/ stubs from reference/"),
     "student-release": ("autograder.release", "student_release", "write the student release into a folder"),
+    # Every platform a course runs on: Gradescope, nbgrader at class scale, the LMS.
+    "export": ("autograder.commands.export", "export", "write the final grades (late policy, overrides) for Canvas, Moodle or a spreadsheet"),
+    "gradescope": ("autograder.commands.gradescope", "gradescope", "build the autograder zip to upload to Gradescope"),
+    "autograde": ("autograder.commands.autograde", "autograde", "nbgrader autograde of a whole course in parallel (resumable)"),
 }
 
 

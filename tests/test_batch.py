@@ -335,7 +335,10 @@ def test_progress_lines_and_eta():
 
 def test_csv_guards_against_formulas():
     text = grades_csv([{"submission": "=HYPERLINK(1)", "student": "+x", "status": "graded", "points": 1.5, "points_possible": 3, "exercises": [{"id": "relu", "points": 1.5}], "notes": ["-a"]}])
-    assert text.splitlines() == ["submission,student,status,points,points_possible,relu,speed_conv2d_forward,speed_lenet_step,notes", "'=HYPERLINK(1),'+x,graded,1.5,3,1.5,,,'-a"]
+    assert text.splitlines() == [
+        "submission,student,status,submitted_at,raw_points,days_late,penalty,final_points,points_possible,relu,speed_conv2d_forward,speed_lenet_step,overrides,notes",
+        "'=HYPERLINK(1),'+x,graded,,1.5,,,1.5,3,1.5,,,,'-a",
+    ]
 
 
 # --- a real course, graded by the real engine (slow) ----------------------------------------------------------------
@@ -390,7 +393,8 @@ def test_batch_grades_every_student(graded, reference_result):
     full = {e.exercise_id: e.points for e in reference_result.exercises}
     points = {name: {k: float(row[k]) for k in full} for name, row in rows.items()}
     assert points["alice"] == full and points["Zoë\\x0aÜnïcode"] == full
-    assert rows["alice"]["status"] == "graded" and float(rows["alice"]["points"]) == reference_result.points
+    assert rows["alice"]["status"] == "graded" and float(rows["alice"]["raw_points"]) == reference_result.points
+    assert float(rows["alice"]["final_points"]) == reference_result.points and rows["alice"]["penalty"] == "0"
     losses = {k for k in full if points["bob"][k] < full[k]}
     assert losses == {"avg_pool"}  # the bug zoo's avg_pool_no_divide, zipped inside a folder
     assert points["carol"]["max_pool"] == points["carol"]["avg_pool"] == 0 and points["carol"]["conv1d_full"] == full["conv1d_full"]
@@ -406,7 +410,7 @@ def test_batch_grades_every_student(graded, reference_result):
         "slip": "the zip holds the entry '../../escape.py', whose path leaves the submission folder: re-create the zip from your folder",
     }
     for name in refused:
-        assert rows[name]["status"] == "refused" and float(rows[name]["points"]) == 0
+        assert rows[name]["status"] == "refused" and float(rows[name]["raw_points"]) == 0
         assert float(rows[name]["points_possible"]) == reference_result.points_possible
     assert "10 submissions; 0 already graded; 10 to grade on 2 worker processes" in process.stderr
     assert "6 graded, 4 refused, 0 kept from before, 0 grader errors" in process.stderr

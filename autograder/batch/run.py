@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .discover import Submission, discover
 from .executors import run_in_pool, run_on_dask
-from .export import write_grades_csv
+from .finalize import finalize, unknown_students
 from .fingerprint import grader_version, seed_fingerprint
 from .intake import Intake, read_submission
 from .progress import Progress, format_duration
@@ -58,6 +58,10 @@ class BatchOptions:
     # Keep every result model in BatchSummary.results (by submission name); `convlab demo`
     # prints their tables. Off for courses: the files on disk are the results.
     keep_results: bool = False
+    # The late policy and assignments (grades/policy.py) and the instructors' overrides
+    # (grades/overrides.py), applied to every record at the end of the run (finalize.py).
+    policy: object | None = None
+    overrides: tuple = ()
 
 
 @dataclass
@@ -127,7 +131,10 @@ def run_batch(options: BatchOptions, stream=None) -> BatchSummary:
     summary.seconds = progress.finish()
 
     records = [read_record(results, s.key) or {"submission": s.name, "student": s.student, "status": "missing"} for s in selected]
-    write_grades_csv(results, records)
+    finalize(results, records, options.policy, list(options.overrides))
+    if not options.shard:  # a shard holds some students only: `convlab merge` checks the whole course
+        for warning in unknown_students(records, list(options.overrides)):
+            print(f"convlab batch: note: {warning}", file=stream, flush=True)
     counts = {"graded": summary.graded, "refused": summary.refused, "grader_errors": summary.failed, "skipped": summary.skipped}
     write_manifest(results, {**manifest, "finished": True, "finished_at": now(), "counts": counts})
     print(

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..paths import GRADING_TOML
 from ..report.labels import LANGUAGES
-from .common import EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE, CommandError, existing_folder, grader_setting, load_grading_config, run_command
+from .common import EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE, CommandError, existing_folder, grader_setting, load_grade_policy, load_grading_config, run_command
 from .seed import parse_seed, resolve_seed
 
 
@@ -42,18 +42,21 @@ def batch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--assignment", metavar="NAME", help="with nbgrader's layout: the assignment folder to grade (needed when there are several)")
     parser.add_argument("--config", metavar="FILE", type=Path, help="grading policy to use (default: the repository's grading.toml)")
     parser.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the messages (default: en)")
+    parser.add_argument("--overrides", metavar="FILE", type=Path, help="the instructors' overrides (student,exercise,points,reason; default: grading.toml [overrides] file)")
 
 
 def merge_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `convlab merge`."""
     parser.add_argument("results", metavar="RESULTS", nargs="+", type=Path, help="RESULTS folders written by `convlab batch` (e.g. one per shard)")
     parser.add_argument("--out", metavar="MERGED", type=Path, required=True, help="folder for the merged results")
+    parser.add_argument("--config", metavar="FILE", type=Path, help="grading policy with the late policy (default: the repository's grading.toml)")
+    parser.add_argument("--overrides", metavar="FILE", type=Path, help="the instructors' overrides (default: grading.toml [overrides] file)")
 
 
 def _batch(args: argparse.Namespace) -> int:
     from ..batch.discover import DiscoveryError
     from ..batch.executors import default_jobs
-    from ..batch.fingerprint import file_fingerprint
+    from ..batch.fingerprint import policy_fingerprint
     from ..batch.run import BatchOptions, run_batch
     from ..batch.shard import parse_shard
 
@@ -67,6 +70,7 @@ def _batch(args: argparse.Namespace) -> int:
     if args.seed is not None:
         parse_seed(args.seed, "--seed")
     config = load_grading_config(args.config)
+    policy, overrides = load_grade_policy(args.config, args.overrides)
     seed, seed_kind = resolve_seed(args.seed, public_seed=grader_setting(config, "public_seed"), seed_env=grader_setting(config, "seed_env"), environ=os.environ)
     options = BatchOptions(
         submissions=submissions,
@@ -74,12 +78,14 @@ def _batch(args: argparse.Namespace) -> int:
         seed=seed,
         seed_kind=seed_kind,
         config=config,
-        config_sha=file_fingerprint(args.config or GRADING_TOML),
+        config_sha=policy_fingerprint(args.config or GRADING_TOML),
         lang=args.lang,
         jobs=args.jobs or default_jobs(),
         shard=shard,
         dask=args.dask,
         assignment=args.assignment,
+        policy=policy,
+        overrides=tuple(overrides),
     )
     try:
         summary = run_batch(options)
@@ -110,8 +116,9 @@ def _merge(args: argparse.Namespace) -> int:
 
     for path in args.results:
         existing_folder(path)
+    policy, overrides = load_grade_policy(args.config, args.overrides)
     try:
-        summary = merge_results(args.results, args.out)
+        summary = merge_results(args.results, args.out, policy, tuple(overrides))
     except MergeError as error:
         raise CommandError(str(error), EXIT_USAGE) from None
     print(f"convlab merge: {summary.submissions} submissions from {summary.inputs} folders; wrote {args.out}", file=sys.stderr)

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from ..paths import GRADING_TOML
-from .common import EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE, CommandError, existing_folder, run_command
+from .common import EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE, CommandError, existing_folder, load_grade_policy, run_command
 
 
 def scoreboard_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,6 +25,7 @@ def scoreboard_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pick", choices=("best", "latest"), help="which submission of a student counts (default: grading.toml [scoreboard] pick, else best)")
     parser.add_argument("--title", metavar="TEXT", help="the page title")
     parser.add_argument("--config", metavar="FILE", type=Path, help="grading policy holding the [scoreboard] table (default: the repository's grading.toml)")
+    parser.add_argument("--overrides", metavar="FILE", type=Path, help="the instructors' overrides, applied to the points shown (default: grading.toml [overrides] file)")
 
 
 def _scoreboard(args: argparse.Namespace) -> int:
@@ -45,8 +46,9 @@ def _scoreboard(args: argparse.Namespace) -> int:
     except SettingsError as error:
         raise CommandError(str(error), EXIT_GRADER_FAILED) from None
     map_path = args.pseudonyms or Path(config_path).resolve().parent / settings.pseudonym_map
+    policy, overrides = load_grade_policy(args.config, args.overrides)
     try:
-        summary = build_scoreboard(args.results, args.out, settings, map_path)
+        summary = build_scoreboard(args.results, args.out, settings, map_path, policy, tuple(overrides))
     except (CollectError, PseudonymError) as error:
         raise CommandError(str(error), EXIT_USAGE) from None
     except OSError as error:

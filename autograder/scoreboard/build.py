@@ -19,10 +19,14 @@ class BuildSummary:
     files: list[Path]
 
 
-def build_scoreboard(results: list[Path], out: Path, settings: ScoreboardSettings, map_path: Path) -> BuildSummary:
-    """Write the site for the RESULTS folders into out; the pseudonym map at map_path is read and extended."""
+def build_scoreboard(results: list[Path], out: Path, settings: ScoreboardSettings, map_path: Path, policy=None, overrides=()) -> BuildSummary:
+    """Write the site for the RESULTS folders into out; the pseudonym map at map_path is read and extended.
+
+    policy and overrides (grades/): the late policy and the instructors' overrides, applied
+    to each submission's points before anything is shown or ranked.
+    """
     check_private(map_path, out)
-    board = build_board(results, settings.pick)
+    board = build_board(results, settings.pick, policy, overrides)
     mapping = PseudonymMap.load(map_path)
     before = len(mapping.pseudonyms)
     shown, opted_out, refused = assign(board.choices, mapping)

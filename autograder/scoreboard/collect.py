@@ -53,6 +53,22 @@ class Board:
     choices: dict[str, str | None] = field(default_factory=dict)  # student -> pseudonym.txt of the latest submission
 
 
+def apply_grades(records: list[dict], policy, overrides) -> list[dict]:
+    """The records with points and exercise points replaced by the final grade's (late policy, overrides)."""
+    from ..batch.finalize import grades_of
+
+    grades = grades_of(records, policy, list(overrides))
+    adjusted = []
+    for record in records:
+        grade = grades.get(record.get("key", ""))
+        if grade is None:
+            adjusted.append(record)
+            continue
+        exercises = [{**e, "points": grade.exercises.get(e["id"], e["points"])} for e in record.get("exercises") or []]
+        adjusted.append({**record, "points": grade.final_points, "exercises": exercises})
+    return adjusted
+
+
 def load_records(results_folders: list[Path]) -> list[dict]:
     records = []
     for folder in results_folders:
@@ -99,9 +115,9 @@ def _speed(record: dict) -> dict[str, float] | None:
     return clean or None
 
 
-def build_board(results_folders: list[Path], pick: str) -> Board:
-    """The rows (not yet named or ranked) of every student in the RESULTS folders."""
-    records = load_records(results_folders)
+def build_board(results_folders: list[Path], pick: str, policy=None, overrides=()) -> Board:
+    """The rows (not yet named or ranked) of every student in the RESULTS folders, final points shown."""
+    records = apply_grades(load_records(results_folders), policy, overrides)
     shown, latest = pick_per_student(records, pick)
     rows = [
         Row(
