@@ -205,7 +205,7 @@ def store_outcome(results: Path, submission: Submission, intake: Intake, content
         outcome.error = error
         return FAILED
     if notes:
-        gradescope["output"] = _with_notes(gradescope.get("output", ""), notes)
+        gradescope["output"] = with_upload_notes(gradescope.get("output", ""), notes)
     record.update(
         status=status,
         points=result.points,
@@ -221,7 +221,8 @@ def store_outcome(results: Path, submission: Submission, intake: Intake, content
     return status
 
 
-def _with_notes(output: str, notes: list[str]) -> str:
+def with_upload_notes(output: str, notes: list[str]) -> str:
+    """results.json's output with what intake left out or refused at the top."""
     lines = "\n".join(f"- {note}" for note in notes)
     return f"About your upload:\n{lines}\n\n{output}".rstrip()
 

@@ -73,6 +73,11 @@ class Lateness:
     penalty_percent: float
     note: str
 
+    @property
+    def late_by(self) -> str:
+        """How late, in words: "3 h 12 min", "2 d 4 h" ("" when on time)."""
+        return _duration(self.seconds_late) if self.days_late else ""
+
     def penalty(self, points: float) -> float:
         """The points this lateness costs a submission that earned `points`."""
         return round(max(0.0, points) * self.penalty_percent / PERCENT, POINTS_DIGITS)
