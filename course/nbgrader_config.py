@@ -40,3 +40,8 @@ c.Autograde.sanitize_preprocessors = [
 
 # A grade cell grades one exercise in the sandbox (grading.toml's limits apply inside).
 c.Execute.timeout = CELL_TIMEOUT_SECONDS
+
+# Late work: grading.toml's [late] policy (grace, started days, extensions, cap), the same rule
+# convlab batch and Gradescope apply. nbgrader asks for it for each notebook it finds late by
+# the gradebook's due date; `convlab autograde` sets that due date to grading.toml's deadline.
+c.AssignLatePenalties.plugin_class = "autograder.notebooks.late.ConvlabLatePenalty"

@@ -48,6 +48,7 @@ class Submission:
     kind: str  # FOLDER, ZIP or OTHER (a stray file, a link: refused at intake)
     student: str  # who submitted it: the name, or the nbgrader student id
     submitted_at: str | None  # ISO 8601 UTC: nbgrader's timestamp, else the newest modification time
+    nbgrader: bool = False  # from nbgrader's submitted/ layout: a notebook not handed in scores 0, as in nbgrader
 
 
 def printable_name(raw: str) -> str:
@@ -137,7 +138,7 @@ def _discover_nbgrader(submitted: Path, assignment: str | None) -> list[Submissi
         kind = FOLDER if folder.is_dir() and not folder.is_symlink() else OTHER
         name = printable_name(student.name)
         submitted_at = _nbgrader_timestamp(folder) if kind == FOLDER else None
-        found.append(Submission(name, result_key(student.name), folder, kind, name, submitted_at or _modified_at(folder)))
+        found.append(Submission(name, result_key(student.name), folder, kind, name, submitted_at or _modified_at(folder), nbgrader=True))
     return found
 
 

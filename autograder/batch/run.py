@@ -96,7 +96,7 @@ def run_batch(options: BatchOptions, stream=None) -> BatchSummary:
 
     todo: list[tuple[Submission, Intake, str]] = []
     for submission in selected:
-        intake = read_submission(submission)
+        intake = read_submission(submission, options.lang)
         content = intake.fingerprint
         if is_current(read_record(results, submission.key), content, run, results):
             summary.skipped += 1
@@ -168,6 +168,7 @@ def _task(submission: Submission, intake: Intake, options: BatchOptions) -> Grad
         config=options.config,
         config_sha=options.config_sha,
         exercise_threads=options.exercise_threads,
+        excluded=tuple(intake.excluded.items()),
     )
 
 
