@@ -328,7 +328,7 @@ class _ExerciseRun:
         results, timed_out = [], False
         for index, case in enumerate(prepared.cases):
             if timed_out:
-                results.append(self._case_result(case, False, self._failure(_Outcome(SKIPPED_TIMEOUT))))
+                results.append(self._case_result(case, False, self._failure(_Outcome(SKIPPED_TIMEOUT)), call_status=SKIPPED_TIMEOUT))
                 continue
             if check.gradcheck:
                 result, status = self._grad_case(case, tolerance)
@@ -344,9 +344,9 @@ class _ExerciseRun:
             seconds=round(time.perf_counter() - start, 4),
         )
 
-    def _case_result(self, case, passed: bool, message: str = "", diagnosis: str | None = None) -> CaseResult:
+    def _case_result(self, case, passed: bool, message: str = "", diagnosis: str | None = None, call_status: str | None = None) -> CaseResult:
         name = self.text.text(case.label.key, **case.label.params)
-        return CaseResult(name=name, passed=passed, message=message, diagnosis=diagnosis, hidden=case.hidden)
+        return CaseResult(name=name, passed=passed, message=message, diagnosis=diagnosis, hidden=case.hidden, call_status=call_status)
 
     def _compare_case(self, prepared: PreparedCheck, index: int, case: Case, tol: Tolerance) -> tuple[CaseResult, str]:
         check = prepared.check
@@ -355,7 +355,7 @@ class _ExerciseRun:
             return self._error_case(prepared, index, case, outcome, tol), outcome.status
         if not outcome.ok:
             found = self._raised_diagnosis(prepared, index, outcome)
-            return self._case_result(case, False, self._failure(outcome, found), _first(found)), outcome.status
+            return self._case_result(case, False, self._failure(outcome, found), _first(found), outcome.status), outcome.status
         expected = prepared.expected[index]
         problems = _picked(outcome.value, case.pick)
         got = outcome.value[case.pick] if case.pick is not None and not problems else outcome.value
@@ -396,7 +396,7 @@ class _ExerciseRun:
             candidates = self._mistake_outputs(prepared.check, index)
             found = [("", m) for m, output in candidates if not isinstance(output, Raised) and close(outcome.value, output, tol)][:1]
         else:
-            return self._case_result(case, False, self._failure(outcome))
+            return self._case_result(case, False, self._failure(outcome), call_status=outcome.status)
         return self._case_result(case, False, message + self.text.text("diagnosis.end") + self._causes(found), _first(found))
 
     def _grad_case(self, case: GradCase, tol: Tolerance) -> tuple[CaseResult, str]:
@@ -411,7 +411,7 @@ class _ExerciseRun:
         )
         verdict = run_grad_case(case, call, tol.rtol, tol.atol, reference)
         if verdict.failed_call is not None:
-            return self._case_result(case, False, self._failure(verdict.failed_call)), verdict.failed_call.status
+            return self._case_result(case, False, self._failure(verdict.failed_call), call_status=verdict.failed_call.status), verdict.failed_call.status
         if verdict.passed:
             return self._case_result(case, True), "ok"
         return self._case_result(case, False, self._render(verdict.problems)), "ok"

@@ -17,6 +17,10 @@ class CaseResult:
     message: str = ""  # for the student: expected vs got, where, likely misconception
     diagnosis: str | None = None  # id of the known mistake the output matched, if any
     hidden: bool = False  # hidden cases never show their inputs or expected values
+    # The call's status when it did not return normally ("timeout", "deadline", "skipped_timeout",
+    # "crashed", "exception", ...; sandbox/outcome.py and grade.py): a hidden case that timed out
+    # can say so without showing anything else.
+    call_status: str | None = None
 
 
 @dataclass

@@ -156,3 +156,55 @@ def test_nbgrader_batch_and_export_agree_on_points_and_late_penalty(courses, tmp
     exported = {row["student"]: row for row in csv.DictReader(io.StringIO(out.read_text()))}
     assert (exported["late"]["penalty"], exported["late"]["final_points"], exported["late"]["days_late"]) == ("20", "80", "2")
     assert float(exported["partial"]["raw_points"]) == pytest.approx(float(rows["partial"]["raw_points"]))
+
+
+# --- the feedback pages: offline math, text alternatives, tracebacks ------------------------------------
+
+ANSI = __import__("re").compile(r"\x1b\[[0-9;]*m")
+
+
+def feedback_pages(course: Path, student: str) -> dict[str, str]:
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted((course / "feedback" / student / ASSIGNMENT).glob("*.html"))}
+
+
+def test_feedback_pages_need_no_network_and_describe_every_image(courses):
+    import re
+
+    from autograder.notebooks.build import context
+    from autograder.notebooks.parts import parts
+    from autograder.config import load_config
+
+    alts = {cell.alt for part in parts() for cell in part.body(context(load_config())) if cell.alt}
+    assert len(alts) == 12
+    serial = courses[0]
+    seen_alts, maths = set(), 0
+    for student in STUDENTS:
+        for name, page in feedback_pages(serial, student).items():
+            assert re.findall(r"<script[^>]*\bsrc=", page) == [], (student, name)  # no MathJax, nothing fetched
+            assert "cdnjs" not in page and "MathJax" not in page
+            maths += page.count("<math ")
+            assert not re.search(r"\$[A-Za-z\\][^$<]*\$", re.sub(r"<(script|style)[^>]*>.*?</\1>", "", page, flags=re.S)), (student, name)  # no TeX left
+            for tag in re.findall(r"<img\b[^>]*>", page):
+                alt = re.search(r'alt="([^"]*)"', tag)
+                assert alt and alt.group(1) in {__import__("html").escape(a) for a in alts}, (student, name, tag[:120])
+                seen_alts.add(alt.group(1))
+    assert maths > 40 and len(seen_alts) >= 10
+    assert "K_H \\times K_W" not in feedback_pages(serial, "late")["part1_sizes_and_forward"]
+
+
+def test_tracebacks_name_the_students_file_and_line_and_no_grader_path(courses):
+    import nbformat
+
+    serial = courses[0]
+    errors = []
+    for path in sorted((serial / "autograded" / "stubs" / ASSIGNMENT).glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            errors += [ANSI.sub("", "\n".join(o.traceback)) for o in cell.get("outputs", []) if o.output_type == "error"]
+    assert len(errors) >= 5
+    text = "\n".join(errors)
+    assert "StudentCodeError: conv1d_full not implemented: NotImplementedError:" in text
+    assert "(in assignments/warmup.py, line " in text
+    for leak in ("autograder/", "site-packages", str(REPO_ROOT), "isolated.py", "/tmp/"):
+        assert leak not in text, leak
+    pages = " ".join(feedback_pages(serial, "stubs").values())
+    assert "in assignments/warmup.py, line " in pages and "isolated.py" not in pages and str(REPO_ROOT) not in pages

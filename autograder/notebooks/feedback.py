@@ -31,8 +31,8 @@ MAX_CASES = 3  # failed cases shown per check; the rest are counted
 SEPARATOR = " · "
 # This reporter's own words; the rest comes from the catalog and the reporters' labels.
 WORDS = {
-    "en": {"hidden_cases": "hidden cases {numbers}", "failed": "{name}: failed."},
-    "zh": {"hidden_cases": "隐藏用例 {numbers}", "failed": "{name}：未通过。"},
+    "en": {"hidden_cases": "hidden cases {numbers}", "failed": "{name}: failed.", "said": "{name}: {message}"},
+    "zh": {"hidden_cases": "隐藏用例 {numbers}", "failed": "{name}：未通过。", "said": "{name}：{message}"},
 }
 
 
@@ -48,7 +48,7 @@ def mistake_sentence(exercise_id: str, mistake_id: str, lang: str = "en") -> str
         if mistake.id == mistake_id:
             return text.text(mistake.message_key, **mistake.params)
     key = f"mistake.{mistake_id}"
-    return text.text(key) if key in text else mistake_id
+    return text.text(key) if key in text.entries else mistake_id
 
 
 def _row(left: str, points: str, width: int, indent: str = "", hang: str = "") -> list[str]:
@@ -60,13 +60,30 @@ def _row(left: str, points: str, width: int, indent: str = "", hang: str = "") -
     return [first, *rest]
 
 
+# A hidden case whose call ran out of time says so: the sentence names a limit, nothing of the case.
+OUT_OF_TIME = ("timeout", "deadline", "skipped_timeout")
+
+
 def _hidden_lines(exercise_id: str, cases: list, width: int, lang: str) -> list[str]:
-    """Failed hidden cases, grouped by the known mistake they matched: numbers and causes only."""
+    """Failed hidden cases, grouped by the known mistake they matched: numbers and causes only.
+
+    Cases that ran out of time are grouped by what happened and show the grader's sentence
+    ("did not finish within 20 s"), which holds no input, shape or value.
+    """
     text = catalog(lang)
     groups: dict[str | None, list[int]] = {}
+    timed: dict[str, list[tuple[int, str]]] = {}
     for number, case in cases:
-        groups.setdefault(case.diagnosis, []).append(number)
+        if case.call_status in OUT_OF_TIME:
+            timed.setdefault(case.call_status, []).append((number, case.message))
+        else:
+            groups.setdefault(case.diagnosis, []).append(number)
     lines = []
+    for status in OUT_OF_TIME:
+        if status in timed:
+            numbers = ", ".join(str(n) for n, _ in timed[status])
+            name = _word(lang, "hidden_cases", numbers=numbers) if len(timed[status]) > 1 else text.text("case.hidden_plain", n=numbers)
+            lines += wrap(_word(lang, "said", name=name, message=timed[status][0][1]), width, CASE_INDENT)
     for diagnosis, numbers in groups.items():
         names = ", ".join(str(n) for n in numbers)
         name = _word(lang, "hidden_cases", numbers=names) if len(numbers) > 1 else text.text("case.hidden_plain", n=names)

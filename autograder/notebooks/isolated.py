@@ -13,11 +13,15 @@ the student modules with stand-ins before any cell imports them:
 
 The notebook's cells then read as they do for students (`from assignments.conv_forward
 import conv2d_forward`) and draw the student's real results, computed in the sandbox.
-A call that fails raises StudentCodeError with the sandbox's one-line reason.
+A call that fails raises StudentCodeError with the sandbox's one-line reason, naming the
+student's file and line ("in assignments/conv_forward.py, line 42"). The stand-ins' own frames
+carry __tracebackhide__, which IPython honours: the traceback a cell shows (and the feedback
+page with it) holds the student's cell and that message, never a path of the grader.
 """
 from __future__ import annotations
 
 import atexit
+import re
 import sys
 import threading
 import types
@@ -27,8 +31,19 @@ from ..paths import API, STUDENT_MODULES
 from .course import PACKAGE
 
 
+# The sandbox ends an error with "(conv_forward.py:42)": the student's file, relative to the package.
+SANDBOX_WHERE = re.compile(r"\((\w+\.py):(\d+)\)$")
+
+
 class StudentCodeError(RuntimeError):
     """A call into the student's code did not return a value (it raised, crashed or ran too long)."""
+
+
+def describe(target: str, status: str, error_type: str, error: str) -> str:
+    """The error's one line: what failed, how, and where in the student's files."""
+    error = SANDBOX_WHERE.sub(lambda m: f"(in {PACKAGE}/{m.group(1)}, line {m.group(2)})", error)
+    reason = f"{error_type}: {error}" if error_type else error
+    return f"{target} {status.replace('_', ' ')}: {reason}"
 
 
 class SandboxedCalls:
@@ -41,6 +56,7 @@ class SandboxedCalls:
         self._lock = threading.Lock()
 
     def call(self, target: str, *args, **kwargs):
+        __tracebackhide__ = True  # noqa: F841 - read by IPython when it prints a traceback
         with self._lock:
             if self._session is None:
                 from ..sandbox import SandboxSession
@@ -50,8 +66,7 @@ class SandboxedCalls:
                 )
             outcome = self._session.call(target, *args, **kwargs)
         if not outcome.ok:
-            reason = f"{outcome.error_type}: {outcome.error}" if outcome.error_type else outcome.error
-            raise StudentCodeError(f"{target} ({outcome.status.replace('_', ' ')}): {reason}")
+            raise StudentCodeError(describe(target, outcome.status, outcome.error_type, outcome.error))
         return outcome.value
 
     def close(self) -> None:
@@ -63,6 +78,7 @@ class SandboxedCalls:
 
 def _function(calls: SandboxedCalls, name: str, module: str):
     def call(*args, **kwargs):
+        __tracebackhide__ = True  # noqa: F841
         return calls.call(name, *args, **kwargs)
 
     call.__name__ = call.__qualname__ = name
@@ -80,10 +96,12 @@ def _lenet_class(calls: SandboxedCalls, module: str) -> type:
             self._x = None
 
         def forward(self, x):
+            __tracebackhide__ = True  # noqa: F841
             self._x = x
             return calls.call("LeNet.forward", self.params, x)
 
         def backward(self, dlogits):
+            __tracebackhide__ = True  # noqa: F841
             if self._x is None:
                 raise StudentCodeError("LeNet.backward: call forward first")
             return calls.call("LeNet.backward", self.params, self._x, dlogits)
