@@ -614,3 +614,17 @@ def test_dask_local_cluster_grades_like_the_pool(shards, small_course, tmp_path)
     assert _points_only(read_csv(tmp_path / "dask" / "grades.csv")) == _points_only(pool_rows)
     used = {json.loads(p.read_text())["worker"] for p in (tmp_path / "dask").glob("submissions/*/record.json")}
     assert used <= {f"pid {pid}" for pid in worker_pids}
+
+
+def test_submission_time_of_a_git_checkout_is_its_commit_time(tmp_path):
+    folder = build_submission(tmp_path / "course" / "alice")
+    (folder / ".git").mkdir()  # not a repository: the files' time is used
+    assert discover(tmp_path / "course")[0].submitted_at != "2026-11-30T22:15:00+00:00"
+    (folder / ".git").rmdir()
+    env = {**os.environ, "GIT_AUTHOR_DATE": "2026-11-30T23:15:00+01:00", "GIT_COMMITTER_DATE": "2026-11-30T23:15:00+01:00",
+           "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@x", "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@x"}
+    for command in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "work"]):
+        subprocess.run(command, cwd=folder, env=env, check=True, capture_output=True)
+    subprocess.run(["git", "config", "core.fsmonitor", "touch pwned"], cwd=folder, check=True)  # a student's config must not run
+    assert discover(tmp_path / "course")[0].submitted_at == "2026-11-30T22:15:00+00:00"
+    assert not (folder / "pwned").exists() and not (tmp_path / "pwned").exists()
