@@ -336,3 +336,14 @@ def test_repository_policy_has_one_assignment_of_every_exercise():
     policy = parse_policy(tomllib.loads(GRADING_TOML.read_text()))
     assert policy.assignment_names == ("cnn",)
     assert policy.exercise_ids == load_config().exercise_ids
+
+
+def test_the_scoreboard_ranks_final_points(tmp_path):
+    from autograder.scoreboard.collect import build_board
+
+    results = write_results(tmp_path / "RESULTS", RECORDS)
+    overrides = parse_overrides(OVERRIDES, EXERCISES, ("cnn",))
+    raw = {row.student: row.points for row in build_board([results], "best").rows}
+    assert raw == {"s001": 80.0, "s002": 80.0, "s042": 94.0}
+    final = {row.student: (row.points, row.exercises["relu"]) for row in build_board([results], "best", POLICY, overrides).rows}
+    assert final == {"s001": (65.6, 4.0), "s002": (90.0, 4.0), "s042": (94.0, 4.0)}
