@@ -56,3 +56,22 @@ def test_errors_name_the_students_file_and_line():
     assert describe("rot180", "not_implemented", "NotImplementedError", "not implemented yet (conv_backward.py:7)") == (
         "rot180 not implemented: NotImplementedError: not implemented yet (in assignments/conv_backward.py, line 7)")
     assert describe("relu_forward", "timeout", "", "timed out after 20 s") == "relu_forward timeout: timed out after 20 s"
+
+
+def test_the_grader_frames_leave_a_students_traceback():
+    import traceback
+
+    from autograder.notebooks.isolated import StudentCodeError, without_grader_frames
+
+    namespace = {}
+    exec(compile("def cell(f):\n    return f()\n", "/tmp/ipykernel_1/cell.py", "exec"), namespace)
+
+    def stand_in():  # a frame of the grader (this test file is outside the package, so fake one)
+        raise StudentCodeError("conv2d_forward exception: ValueError: x (in assignments/conv_forward.py, line 3)")
+
+    stand_in.__code__ = stand_in.__code__.replace(co_filename=str(__import__("autograder").__file__))
+    try:
+        namespace["cell"](stand_in)
+    except StudentCodeError as error:
+        frames = traceback.extract_tb(without_grader_frames(error.__traceback__))
+    assert [f.filename for f in frames] == [__file__, "/tmp/ipykernel_1/cell.py"]

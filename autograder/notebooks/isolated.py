@@ -14,9 +14,10 @@ the student modules with stand-ins before any cell imports them:
 The notebook's cells then read as they do for students (`from assignments.conv_forward
 import conv2d_forward`) and draw the student's real results, computed in the sandbox.
 A call that fails raises StudentCodeError with the sandbox's one-line reason, naming the
-student's file and line ("in assignments/conv_forward.py, line 42"). The stand-ins' own frames
-carry __tracebackhide__, which IPython honours: the traceback a cell shows (and the feedback
-page with it) holds the student's cell and that message, never a path of the grader.
+student's file and line ("in assignments/conv_forward.py, line 42"). The kernel shows such an
+error with the grader's frames taken out of its traceback (hide_grader_frames): what a cell
+shows, and the feedback page with it, is the student's cell and that message, never a path of
+the grader.
 """
 from __future__ import annotations
 
@@ -56,7 +57,6 @@ class SandboxedCalls:
         self._lock = threading.Lock()
 
     def call(self, target: str, *args, **kwargs):
-        __tracebackhide__ = True  # noqa: F841 - read by IPython when it prints a traceback
         with self._lock:
             if self._session is None:
                 from ..sandbox import SandboxSession
@@ -78,7 +78,6 @@ class SandboxedCalls:
 
 def _function(calls: SandboxedCalls, name: str, module: str):
     def call(*args, **kwargs):
-        __tracebackhide__ = True  # noqa: F841
         return calls.call(name, *args, **kwargs)
 
     call.__name__ = call.__qualname__ = name
@@ -96,12 +95,10 @@ def _lenet_class(calls: SandboxedCalls, module: str) -> type:
             self._x = None
 
         def forward(self, x):
-            __tracebackhide__ = True  # noqa: F841
             self._x = x
             return calls.call("LeNet.forward", self.params, x)
 
         def backward(self, dlogits):
-            __tracebackhide__ = True  # noqa: F841
             if self._x is None:
                 raise StudentCodeError("LeNet.backward: call forward first")
             return calls.call("LeNet.backward", self.params, self._x, dlogits)
@@ -128,6 +125,39 @@ def stand_in_modules(calls: SandboxedCalls, folder: Path) -> dict[str, types.Mod
     return modules
 
 
+GRADER_DIR = Path(__file__).resolve().parents[1]  # the autograder package
+
+
+def without_grader_frames(tb):
+    """The traceback tb with every frame of the grader's own files left out."""
+    kept = []
+    while tb is not None:
+        if not Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(GRADER_DIR):
+            kept.append(tb)
+        tb = tb.tb_next
+    trimmed = None
+    for item in reversed(kept):
+        trimmed = types.TracebackType(trimmed, item.tb_frame, item.tb_lasti, item.tb_lineno)
+    return trimmed
+
+
+def hide_grader_frames() -> None:
+    """In IPython, show a StudentCodeError without the grader's frames (IPython always shows the raising one)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def show(shell, etype, value, tb, tb_offset=None):
+        shell.showtraceback((etype, value, without_grader_frames(tb)), tb_offset=tb_offset)
+        return []
+
+    shell.set_custom_exc((StudentCodeError,), show)
+
+
 def install(folder: Path, config) -> SandboxedCalls:
     """Put the stand-ins in sys.modules (replacing nothing already imported); returns their calls."""
     folder = Path(folder).resolve()
@@ -137,4 +167,5 @@ def install(folder: Path, config) -> SandboxedCalls:
     calls = SandboxedCalls(folder, config)
     sys.modules.update(stand_in_modules(calls, folder))
     atexit.register(calls.close)
+    hide_grader_frames()
     return calls
