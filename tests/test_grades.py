@@ -347,3 +347,17 @@ def test_the_scoreboard_ranks_final_points(tmp_path):
     assert raw == {"s001": 80.0, "s002": 80.0, "s042": 94.0}
     final = {row.student: (row.points, row.exercises["relu"]) for row in build_board([results], "best", POLICY, overrides).rows}
     assert final == {"s001": (65.6, 4.0), "s002": (90.0, 4.0), "s042": (94.0, 4.0)}
+
+
+def test_the_commented_example_in_grading_toml_is_a_valid_policy(tmp_path):
+    text = GRADING_TOML.read_text()
+    block = text.split("# Late work and manual overrides")[1].splitlines()[2:]
+    path = tmp_path / "grading.toml"
+    path.write_text(text + "\n" + "\n".join(line[2:] for line in block if line.startswith("# ")) + "\n")
+    config = load_config(path)  # validated like the rest of the file
+    import tomllib
+
+    policy = parse_policy(tomllib.loads(path.read_text()), tmp_path)
+    assert (policy.late.deadline, policy.late.penalty_per_day, policy.late.max_penalty) == (DEADLINE, 10.0, 50.0)
+    assert policy.late.deadline_for("s042") == DEADLINE + timedelta(days=2) and policy.overrides_file == tmp_path / "private/overrides.csv"
+    assert config.total_points == 100
