@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from datetime import timezone
 from pathlib import Path
 
 STATE_FOLDER = ".convlab/autograde"
@@ -201,7 +202,7 @@ def sync_duedate(course: Path, assignment: str, deadline) -> str | None:
 
     if deadline is None:
         return None
-    utc = deadline.astimezone(__import__("datetime").timezone.utc).replace(tzinfo=None)
+    utc = deadline.astimezone(timezone.utc).replace(tzinfo=None)  # nbgrader stores naive UTC
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         current = gradebook.find_assignment(assignment).duedate
         if current == utc:
