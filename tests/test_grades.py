@@ -361,3 +361,21 @@ def test_the_commented_example_in_grading_toml_is_a_valid_policy(tmp_path):
     assert (policy.late.deadline, policy.late.penalty_per_day, policy.late.max_penalty) == (DEADLINE, 10.0, 50.0)
     assert policy.late.deadline_for("s042") == DEADLINE + timedelta(days=2) and policy.overrides_file == tmp_path / "private/overrides.csv"
     assert config.total_points == 100
+
+
+def test_convlab_autograde_gives_nbgrader_the_deadline_of_grading_toml(tmp_path, monkeypatch):
+    import os
+    import sys
+
+    from nbgrader.api import Gradebook
+
+    from autograder.notebooks.autograde import sync_duedate
+
+    monkeypatch.setenv("PATH", os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))  # nbgrader runs alembic
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
+        gradebook.add_assignment("cnn")
+    assert sync_duedate(tmp_path, "cnn", None) is None
+    assert sync_duedate(tmp_path, "cnn", DEADLINE).startswith("set the due date of cnn in gradebook.db to grading.toml's deadline 2026-12-01T23:59:00+01:00")
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
+        assert gradebook.find_assignment("cnn").duedate == datetime(2026, 12, 1, 22, 59)  # naive UTC, as nbgrader stores it
+    assert sync_duedate(tmp_path, "cnn", DEADLINE) is None
