@@ -28,6 +28,10 @@ SUBCOMMANDS = {
     # Instructors only, after a batch: reports never part of the public site.
     "similarity": ("autograder.commands.reports", "similarity", "instructors: the most similar pairs of submissions, side by side"),
     "misconceptions": ("autograder.commands.reports", "misconceptions", "instructors: the named mistakes of the class, exercise by exercise"),
+    # Every platform a course runs on: Gradescope, nbgrader at class scale, the LMS.
+    "export": ("autograder.commands.export", "export", "write the final grades (late policy, overrides) for Canvas, Moodle or a spreadsheet"),
+    "gradescope": ("autograder.commands.gradescope", "gradescope", "build the autograder zip to upload to Gradescope"),
+    "autograde": ("autograder.commands.autograde", "autograde", "nbgrader autograde of a whole course in parallel (resumable)"),
 }
 
 

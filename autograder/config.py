@@ -164,7 +164,8 @@ def parse_config(data: Mapping, filename: str = "grading.toml") -> GradingConfig
 
     read = _Reader(filename)
     sections = ("grader", "limits", "policy", "tolerance", "gradcheck", "exercises")
-    optional = ("scoreboard", "isolation")  # [scoreboard] is read by `convlab scoreboard`, validated here too
+    # Read by `convlab scoreboard`, the sandbox and grades/ (late work, overrides); validated here too.
+    optional = ("scoreboard", "isolation", "late", "overrides")
     for section in data:
         if section not in sections + optional:
             raise ValueError(f"{filename}: unknown section [{section}] (known: {', '.join(sections + optional)})")
@@ -177,6 +178,15 @@ def parse_config(data: Mapping, filename: str = "grading.toml") -> GradingConfig
         try:
             validate(data["scoreboard"], f"{filename}: [scoreboard]")
         except SettingsError as error:
+            raise ValueError(str(error)) from None
+
+    if "late" in data or "overrides" in data:
+        from .grades.late import PolicyError
+        from .grades.policy import parse_policy
+
+        try:
+            parse_policy(data, filename=filename)
+        except PolicyError as error:
             raise ValueError(str(error)) from None
 
     grader = read.table(data["grader"], "grader", ("oracle_device", "public_seed", "seed_env", "hidden_cases"),

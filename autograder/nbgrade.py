@@ -126,7 +126,7 @@ def hidden_seed(config, environ=os.environ) -> tuple[int, str]:
     from .commands.seed import resolve_seed
 
     name = config.grader.seed_env
-    if name in _seen_seed:
+    if environ is os.environ and name in _seen_seed:
         return _seen_seed[name]
     if not autograding() and not environ.get(name, "").strip():
         return config.grader.public_seed, "public"
@@ -134,8 +134,8 @@ def hidden_seed(config, environ=os.environ) -> tuple[int, str]:
         found = resolve_seed(None, public_seed=config.grader.public_seed, seed_env=name, environ=environ)
     except CommandError as error:
         raise NotebookGradingError(str(error)) from None
-    _seen_seed[name] = found
-    if environ is os.environ:
+    if environ is os.environ:  # remembered only because it is taken out of the environment here
+        _seen_seed[name] = found
         protect_grader_process(name)
     return found
 

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from autograder.batch.executors import default_jobs  # noqa: E402
-from autograder.batch.fingerprint import file_fingerprint  # noqa: E402
+from autograder.batch.fingerprint import policy_fingerprint  # noqa: E402
 from autograder.batch.run import BatchOptions, run_batch  # noqa: E402
 from autograder.config import load_config  # noqa: E402
 from autograder.paths import GRADING_TOML  # noqa: E402
@@ -74,7 +74,7 @@ def grade(submissions: Path, results: Path, *, jobs: int = 1, dask: str | None =
         seed=SEED,
         seed_kind="hidden",
         config=config,
-        config_sha=file_fingerprint(GRADING_TOML),
+        config_sha=policy_fingerprint(GRADING_TOML),
         jobs=jobs,
         dask=dask,
         exercise_threads=exercise_threads,

@@ -40,3 +40,20 @@ c.Autograde.sanitize_preprocessors = [
 
 # A grade cell grades one exercise in the sandbox (grading.toml's limits apply inside).
 c.Execute.timeout = CELL_TIMEOUT_SECONDS
+
+# Late work: grading.toml's [late] policy (grace, started days, extensions, cap), the same rule
+# convlab batch and Gradescope apply. nbgrader asks for it for each notebook it finds late by
+# the gradebook's due date; `convlab autograde` sets that due date to grading.toml's deadline.
+c.AssignLatePenalties.plugin_class = "autograder.notebooks.late.ConvlabLatePenalty"
+
+# Feedback pages readable offline and without sight: math as MathML (no MathJax from a CDN),
+# a text alternative on every image (autograder/notebooks/feedback_pages.py).
+from autograder.notebooks.feedback_pages import TEMPLATE_NAME, template_dirs  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "autograder.notebooks.feedback_pages.OfflineFeedback",
+]
+c.HTMLExporter.template_name = TEMPLATE_NAME
+c.HTMLExporter.extra_template_basedirs = template_dirs()

@@ -338,7 +338,11 @@ def test_progress_lines_and_eta():
 
 def test_csv_guards_against_formulas():
     text = grades_csv([{"submission": "=HYPERLINK(1)", "student": "+x", "status": "graded", "points": 1.5, "points_possible": 3, "exercises": [{"id": "relu", "points": 1.5}], "notes": ["-a"]}])
-    assert text.splitlines() == ["submission,student,status,points,points_possible,relu,speed_conv2d_forward,speed_conv2d_forward_uncertainty,speed_lenet_step,speed_lenet_step_uncertainty,notes", "'=HYPERLINK(1),'+x,graded,1.5,3,1.5,,,,,'-a"]
+    assert text.splitlines() == [
+        "submission,student,status,submitted_at,raw_points,days_late,penalty,final_points,points_possible,relu,"
+        "speed_conv2d_forward,speed_conv2d_forward_uncertainty,speed_lenet_step,speed_lenet_step_uncertainty,overrides,notes",
+        "'=HYPERLINK(1),'+x,graded,,1.5,,,1.5,3,1.5,,,,,,'-a",
+    ]
 
 
 # --- a real course, graded by the real engine (slow) ----------------------------------------------------------------
@@ -393,7 +397,8 @@ def test_batch_grades_every_student(graded, reference_result):
     full = {e.exercise_id: e.points for e in reference_result.exercises}
     points = {name: {k: float(row[k]) for k in full} for name, row in rows.items()}
     assert points["alice"] == full and points["Zoë\\x0aÜnïcode"] == full
-    assert rows["alice"]["status"] == "graded" and float(rows["alice"]["points"]) == reference_result.points
+    assert rows["alice"]["status"] == "graded" and float(rows["alice"]["raw_points"]) == reference_result.points
+    assert float(rows["alice"]["final_points"]) == reference_result.points and rows["alice"]["penalty"] == "0"
     losses = {k for k in full if points["bob"][k] < full[k]}
     assert losses == {"avg_pool"}  # the bug zoo's avg_pool_no_divide, zipped inside a folder
     assert points["carol"]["max_pool"] == points["carol"]["avg_pool"] == 0 and points["carol"]["conv1d_full"] == full["conv1d_full"]
@@ -407,7 +412,7 @@ def test_batch_grades_every_student(graded, reference_result):
         "slip": "the zip holds the entry '../../escape.py', whose path leaves the submission folder: re-create the zip from your folder",
     }
     for name, reason in refused.items():
-        assert rows[name]["status"] == "refused" and float(rows[name]["points"]) == 0
+        assert rows[name]["status"] == "refused" and float(rows[name]["raw_points"]) == 0
         assert float(rows[name]["points_possible"]) == reference_result.points_possible
         assert f"convlab batch: refused {name}: {reason}\n" in process.stderr  # the terminal says why
     # Not submissions: listed with the reason on the terminal and in skipped.csv, never graded.
@@ -700,7 +705,8 @@ def test_a_results_folder_keeps_one_seed_and_one_policy(tmp_path):
     assert "(hidden), this run the seed scrypt:" in other_seed.stderr and "--force" in other_seed.stderr
     assert SEED not in other_seed.stderr and OTHER_SEED not in other_seed.stderr
     policy = tmp_path / "grading.toml"
-    policy.write_text((REPO_ROOT / "grading.toml").read_text() + "\n# another policy\n")
+    # Another tolerance is another policy (a comment, a deadline or the scoreboard's title would not be).
+    policy.write_text((REPO_ROOT / "grading.toml").read_text().replace("\nrtol = 2e-4\n", "\nrtol = 3e-4\n", 1))
     other_policy = run_convlab("batch", course, "--out", results, "--seed", SEED, "--config", policy)
     assert other_policy.returncode == 2 and "the grading policy sha256:" in other_policy.stderr and "this run the policy sha256:" in other_policy.stderr
     assert (results / "batch.json").read_bytes() == first  # nothing touched
@@ -749,3 +755,15 @@ def test_a_record_another_hand_wrote_is_graded_again_and_never_exported(tmp_path
                            capture_output=True, text=True, env=env, timeout=SUBPROCESS_SECONDS)
     assert board.returncode == 2 and "1 records were not written by this course's grader" in board.stderr
     assert not (site / "index.html").exists()
+def test_submission_time_of_a_git_checkout_is_its_commit_time(tmp_path):
+    folder = build_submission(tmp_path / "course" / "alice")
+    (folder / ".git").mkdir()  # not a repository: the files' time is used
+    assert discover(tmp_path / "course")[0].submitted_at != "2026-11-30T22:15:00+00:00"
+    (folder / ".git").rmdir()
+    env = {**os.environ, "GIT_AUTHOR_DATE": "2026-11-30T23:15:00+01:00", "GIT_COMMITTER_DATE": "2026-11-30T23:15:00+01:00",
+           "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@x", "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@x"}
+    for command in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "work"]):
+        subprocess.run(command, cwd=folder, env=env, check=True, capture_output=True)
+    subprocess.run(["git", "config", "core.fsmonitor", "touch pwned"], cwd=folder, check=True)  # a student's config must not run
+    assert discover(tmp_path / "course")[0].submitted_at == "2026-11-30T22:15:00+00:00"
+    assert not (folder / "pwned").exists() and not (tmp_path / "pwned").exists()

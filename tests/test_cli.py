@@ -155,7 +155,7 @@ def test_grade_writes_summary_and_gradescope_files(engine, tmp_path, monkeypatch
     summary = json.loads(summary_path.read_text())
     assert (summary["submission"], summary["points"], summary["points_possible"], summary["seed_kind"]) == ("alice", 4.0, 8.0, "hidden")
     results = json.loads(results_path.read_text())
-    assert (results["score"], results["max_score"]) == (4.0, 8.0)
+    assert (results["score"], results["extra_data"]["max_score"]) == (4.0, 8.0)
     assert HIDDEN_SEED not in summary_path.read_text() + results_path.read_text()
 
 
@@ -316,7 +316,7 @@ def test_the_reference_scores_full_marks(tmp_path):
     assert summary["points"] == summary["points_possible"] > 0
     assert summary["seed_kind"] == "hidden" and "seed" not in summary
     results = json.loads(results_path.read_text())
-    assert results["score"] == results["max_score"] == summary["points"]
+    assert results["score"] == results["extra_data"]["max_score"] == summary["points"]
     assert HIDDEN_SEED not in done.stdout + summary_path.read_text() + results_path.read_text()
 
 

@@ -594,6 +594,7 @@ def test_a_forbidden_import_or_a_hang_costs_that_exercise_only(tmp_path):
     forward = relu.checks[0].cases
     assert forward[0].message.startswith("did not finish within 1 s")
     assert all(c.message.startswith("not run: an earlier case of this check did not finish in time") for c in forward[1:])
+    assert [c.status for c in forward] == ["timeout"] + ["skipped_timeout"] * (len(forward) - 1)  # feedback says "timed out"
     assert relu.checks[1].points == relu.checks[1].points_possible  # relu_backward still works
     assert rot.points == rot.points_possible
 

@@ -32,15 +32,14 @@ from autograder.grade import grade_submission, prepare
 from autograder.notebooks.build import assignment_dir, sync, write_course_config
 from autograder.notebooks.course import ASSIGNMENT, PACKAGE, student_files
 from autograder.paths import REFERENCE_DIR, STUDENT_MODULES
+from samples.mistakes import BY_NAME
 
 pytestmark = pytest.mark.slow
 
 SEED = 987654321
 STUDENTS = ("reference", "stubs", "buggy", "hostile")
-FLIPPED_KERNEL = (
-    "z = _cross_correlate(xp, w.astype(dtype, copy=False), stride,",
-    "z = _cross_correlate(xp, w.astype(dtype, copy=False)[:, :, ::-1, ::-1], stride,",
-)
+# The bug zoo's flipped kernel: the reference with its kernel turned by 180 degrees.
+FLIPPED_KERNEL = BY_NAME["conv_kernel_flipped"]
 TAMPERED_PROVIDED = "training.py"
 FIRST_NOTEBOOK = "part1_sizes_and_forward"
 CHEAT = "import autograder.nbgrade\nautograder.nbgrade.grade = lambda *args, **kwargs: 1.0"
@@ -76,7 +75,7 @@ def hand_in(course: Path, student: str, modules: Path | None) -> Path:
 
 
 def student_modules(tmp: Path) -> dict[str, Path | None]:
-    buggy = build_submission(tmp / "buggy", {"conv_forward": [FLIPPED_KERNEL]})
+    buggy = build_submission(tmp / "buggy", {FLIPPED_KERNEL.module: list(FLIPPED_KERNEL.replacements)})
     hostile = build_submission(tmp / "hostile")
     pooling = hostile / "pooling.py"
     pooling.write_text("import os\nos._exit(3)\n" + pooling.read_text(encoding="utf-8"), encoding="utf-8")

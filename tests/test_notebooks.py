@@ -338,7 +338,7 @@ def test_stand_ins_run_student_code_in_the_sandbox_and_survive_a_hostile_module(
         "good [[3.0, 4.0], [4.0, 3.0]] (1, 10)",
         "assignments.training max_pool_forward from assignments/pooling.py, run in the sandbox.",
     ]
-    assert lines[2].startswith("hostile StudentCodeError max_pool_forward (crashed): the student's process ended during the call")
+    assert lines[2].startswith("hostile StudentCodeError max_pool_forward crashed: the student's process ended during the call")
     assert lines[3:] == lines[1:2]
 
 

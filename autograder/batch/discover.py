@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import subprocess
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -47,7 +48,10 @@ class Submission:
     path: Path
     kind: str  # FOLDER, ZIP or OTHER (a stray file, a link: refused at intake)
     student: str  # who submitted it: the name, or the nbgrader student id
-    submitted_at: str | None  # ISO 8601 UTC: nbgrader's timestamp, else the newest modification time
+    # ISO 8601 UTC: nbgrader's timestamp.txt; a git checkout's HEAD commit time; else the newest
+    # modification time of its files (a zip: the zip file's own)
+    submitted_at: str | None
+    nbgrader: bool = False  # from nbgrader's submitted/ layout: a notebook not handed in scores 0, as in nbgrader
 
 
 def printable_name(raw: str) -> str:
@@ -118,7 +122,8 @@ def _discover_plain(root: Path) -> list[Submission]:
         else:
             kind, raw = OTHER, entry.name
         name = printable_name(raw)
-        found.append(Submission(name, result_key(raw), path, kind, name, _modified_at(path)))
+        submitted_at = (commit_time(path) if kind == FOLDER else None) or _modified_at(path)
+        found.append(Submission(name, result_key(raw), path, kind, name, submitted_at))
     return found
 
 
@@ -137,7 +142,7 @@ def _discover_nbgrader(submitted: Path, assignment: str | None) -> list[Submissi
         kind = FOLDER if folder.is_dir() and not folder.is_symlink() else OTHER
         name = printable_name(student.name)
         submitted_at = _nbgrader_timestamp(folder) if kind == FOLDER else None
-        found.append(Submission(name, result_key(student.name), folder, kind, name, submitted_at or _modified_at(folder)))
+        found.append(Submission(name, result_key(student.name), folder, kind, name, submitted_at or _modified_at(folder), nbgrader=True))
     return found
 
 
@@ -155,6 +160,34 @@ def _nbgrader_timestamp(folder: Path) -> str | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+GIT_SECONDS = 10
+
+
+def commit_time(folder: Path) -> str | None:
+    """The committer time of HEAD when folder is a git checkout (GitHub Classroom), as ISO 8601 UTC.
+
+    git reads the student's repository configuration, so the call overrides what could run a
+    program there (fsmonitor, signature checks, a pager) and ignores the machine's own
+    configuration. The time is the one the student's clock wrote into the commit.
+    """
+    if not (folder / ".git").exists():
+        return None
+    command = [
+        "git", "--no-pager", "-c", "safe.directory=*", "-c", "core.fsmonitor=false", "-c", "log.showSignature=false",
+        "-C", str(folder), "log", "-1", "--no-show-signature", "--format=%ct",
+    ]
+    environment = {"PATH": os.environ.get("PATH", ""), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+                   "GIT_TERMINAL_PROMPT": "0", "HOME": os.devnull, "LC_ALL": "C"}
+    try:
+        done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=GIT_SECONDS, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    text = done.stdout.strip()
+    if done.returncode != 0 or not text.isdigit():
+        return None
+    return datetime.fromtimestamp(int(text), timezone.utc).isoformat(timespec="seconds")
 
 
 def _modified_at(path: Path) -> str | None:

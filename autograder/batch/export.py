@@ -1,10 +1,13 @@
 """grades.csv: one row per submission, one column per exercise, for the instructor's spreadsheet.
 
-Columns: submission, student, status, points, points_possible, one column per exercise
-(in grading order), the two speed ratios and their relative uncertainties (when the batch
-measured them: `convlab batch --speed`), and notes.
-A cell that a spreadsheet would read as a formula (=, +, -, @ first) is prefixed with
-an apostrophe: names come from students.
+Columns: submission, student, status, submitted_at, raw_points, days_late, penalty,
+final_points, points_possible, one column per exercise (in grading order, after the
+instructors' exercise overrides), the two speed ratios and their relative uncertainties
+(when the batch measured them: `convlab batch --speed`), the overrides applied (with their
+reasons), and notes. raw_points is the sum of the exercise columns; final_points is
+raw_points minus the late penalty, unless an override of the total says otherwise
+(grades/final.py). A cell that a spreadsheet would read as a formula
+(=, +, -, @ first) is prefixed with an apostrophe: names come from students.
 """
 from __future__ import annotations
 
@@ -12,10 +15,11 @@ import csv
 import io
 from pathlib import Path
 
+from ..grades.final import StudentGrade
 from ..report.atomic import write_text_atomic
 from .store import CSV_FILE, SKIPPED_FILE
 
-FIXED_COLUMNS = ("submission", "student", "status", "points", "points_possible")
+FIXED_COLUMNS = ("submission", "student", "status", "submitted_at", "raw_points", "days_late", "penalty", "final_points", "points_possible")
 SPEED_KEYS = ("conv2d_forward", "lenet_step")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,36 +43,54 @@ def _number(value) -> str:
     return "" if value is None else f"{value:g}"
 
 
-def grades_csv(records: list[dict]) -> str:
-    """The CSV text for these records (already in the order wanted)."""
+def overrides_text(grade: StudentGrade | None) -> str:
+    """The overrides applied to a grade, one per item: 'relu: 2 -> 4 (regrade request)'."""
+    if grade is None:
+        return ""
+    return " | ".join(f"{o['exercise']}: {o['from']:g} -> {o['to']:g} ({o['reason']})" for a in grade.assignments for o in a.overrides)
+
+
+def grades_csv(records: list[dict], grades: dict[str, StudentGrade] | None = None) -> str:
+    """The CSV text for these records (already in the order wanted); grades: record key -> its grade."""
+    grades = grades or {}
     exercises = exercise_columns(records)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     speed_columns = [column for key in SPEED_KEYS for column in (f"speed_{key}", f"speed_{key}_uncertainty")]
-    writer.writerow([*FIXED_COLUMNS, *exercises, *speed_columns, "notes"])
+    writer.writerow([*FIXED_COLUMNS, *exercises, *speed_columns, "overrides", "notes"])
     for record in records:
+        grade = grades.get(record.get("key", ""))
         points = {e["id"]: e["points"] for e in record.get("exercises") or []}
+        if grade is not None:
+            points.update(grade.exercises)
         speed = record.get("speed") or {}
         notes = list(record.get("notes") or [])
         if record.get("error"):
             notes.append("grader error: " + record["error"].splitlines()[-1])
+        graded = grade is not None and record.get("points") is not None
+        days_late = max((a.lateness.days_late for a in grade.assignments), default=0) if graded else None
         writer.writerow(
             [
                 _safe_text(record.get("submission")),
                 _safe_text(record.get("student")),
                 record.get("status", ""),
-                _number(record.get("points")),
+                record.get("submitted_at") or "",
+                _number(grade.raw_points if graded else record.get("points")),
+                "" if days_late is None else days_late,
+                _number(grade.penalty if graded else None),
+                _number(grade.final_points if graded else record.get("points")),
                 _number(record.get("points_possible")),
                 *(_number(points.get(exercise)) for exercise in exercises),
                 *(_number((speed.get(key) or {}).get(part)) for key in SPEED_KEYS for part in ("ratio", "uncertainty")),
+                _safe_text(overrides_text(grade) if graded else ""),
                 _safe_text(" | ".join(notes)),
             ]
         )
     return buffer.getvalue()
 
 
-def write_grades_csv(results: Path, records: list[dict]) -> Path:
-    return write_text_atomic(Path(results) / CSV_FILE, grades_csv(records))
+def write_grades_csv(results: Path, records: list[dict], grades: dict[str, StudentGrade] | None = None) -> Path:
+    return write_text_atomic(Path(results) / CSV_FILE, grades_csv(records, grades))
 
 
 def write_skipped_csv(results: Path, skipped: list[tuple[str, str]]) -> Path:

@@ -49,13 +49,20 @@ class Intake:
     refusal: str | None = None  # why nothing could be graded (then files is empty)
     skip: str | None = None  # why this entry is not a submission at all (a stray file, an empty folder)
     pseudonym_choice: str | None = None  # first line of pseudonym.txt, if the student wrote one
+    # nbgrader's layout: exercise id -> why it scores 0 (its notebook was not handed in; see
+    # missing_notebooks). Its note is in notes too, so it is part of the fingerprint.
+    excluded: dict[str, str] = field(default_factory=dict)
 
     @property
     def fingerprint(self) -> str:
         return payload_fingerprint(self.files, tuple(self.notes), self.refusal)
 
 
-def read_submission(submission: Submission) -> Intake:
+# The refusal of a submission that holds no file (a batch skips an empty folder instead).
+EMPTY = "the submission is empty: it holds no files"
+
+
+def read_submission(submission: Submission, lang: str = "en") -> Intake:
     """The Intake of one submission; never raises for anything a student can put in it.
 
     An entry that is not a submission (a file that is not a zip, a link, a folder holding
@@ -74,7 +81,7 @@ def read_submission(submission: Submission) -> Intake:
             intake.skip = "an empty folder: it holds no files"
             return intake
         if not files:
-            raise Refused("the submission is empty: it holds no files")
+            raise Refused(EMPTY)
     except Refused as refusal:
         intake.refusal = str(refusal)
         return intake
@@ -82,6 +89,9 @@ def read_submission(submission: Submission) -> Intake:
         intake.refusal = f"the submission could not be read: {error.strerror or error}"
         return intake
     intake.pseudonym_choice = _pseudonym_choice(files)
+    if submission.nbgrader:
+        intake.excluded = missing_notebooks(files, lang)
+        intake.notes += list(dict.fromkeys(intake.excluded.values()))
     root = _module_root(files)
     if root is None:
         names = ", ".join(f"{m}.py" for m in STUDENT_MODULES)
@@ -263,3 +273,27 @@ def _pseudonym_choice(files: dict[str, bytes]) -> str | None:
         if line.strip():
             return line.strip()[:PSEUDONYM_MAX_CHARS]
     return None
+
+
+# ---------------------------------------------------------------- nbgrader: notebooks not handed in
+
+
+def missing_notebooks(files: dict[str, bytes], lang: str = "en") -> dict[str, str]:
+    """exercise id -> note, for the exercises of every course notebook missing from an nbgrader submission.
+
+    nbgrader gives a notebook that was not handed in 0 points without running it, whatever the
+    student's modules hold; in nbgrader's layout convlab batch does the same, so both commands
+    give the same points for the same files, and both print the same note.
+    """
+    from ..messages import catalog
+    from ..notebooks.parts import parts
+
+    present = {path for path in files if "/" not in path and path.endswith(".ipynb")}
+    text = catalog(lang)
+    excluded = {}
+    for part in parts():
+        notebook = f"{part.name}.ipynb"
+        if notebook not in present:
+            note = text.text("platform.notebook_missing", notebook=notebook, exercises=", ".join(part.exercises))
+            excluded.update({exercise: note for exercise in part.exercises})
+    return excluded

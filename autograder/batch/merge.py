@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..report.atomic import write_bytes_atomic
-from .export import write_grades_csv, write_skipped_csv
+from .export import write_skipped_csv
+from .finalize import finalize
 from .store import CODE_FOLDER, RECORD_FILE, RESULTS_FILE, SUMMARY_FILE, read_manifest, read_record, submission_folder, sweep_temporary_files, write_manifest
 
 MUST_AGREE = {
@@ -82,8 +83,11 @@ def load_manifests(inputs: list[Path]) -> list[tuple[Path, dict]]:
     return manifests
 
 
-def merge_results(inputs: list[Path], out: Path) -> MergeSummary:
-    """Copy every submission of the inputs into out, then write grades.csv and batch.json there."""
+def merge_results(inputs: list[Path], out: Path, policy=None, overrides: tuple = ()) -> MergeSummary:
+    """Copy every submission of the inputs into out, then write grades.csv, each grade.json and batch.json there.
+
+    policy and overrides: as for the batch (grades/policy.py, grades/overrides.py).
+    """
     if any(Path(out).resolve() == Path(path).resolve() for path in inputs):
         raise MergeError(f"--out {out} is one of the folders to merge: write the merged results to a new folder")
     manifests = load_manifests(inputs)
@@ -108,7 +112,7 @@ def merge_results(inputs: list[Path], out: Path) -> MergeSummary:
             if (source / name).is_file():
                 write_bytes_atomic(target / name, (source / name).read_bytes())
     records = [record for _key, (_path, record) in sorted(chosen.items(), key=lambda item: (item[1][1].get("submission", ""), item[0]))]
-    write_grades_csv(out, records)
+    finalize(out, records, policy, list(overrides))
     skipped = sorted({(e["name"], e["reason"]) for _, manifest in manifests for e in manifest.get("not_submissions", [])})
     write_skipped_csv(out, skipped)
     first = manifests[0][1]

@@ -21,8 +21,9 @@ from pathlib import Path
 
 from .discover import Submission, discover
 from .executors import run_in_pool, run_on_dask
-from .export import write_grades_csv, write_skipped_csv
+from .export import write_skipped_csv
 from .failures import failure_summary
+from .finalize import finalize, unknown_students
 from .fingerprint import grader_version, seed_fingerprint
 from .intake import Intake, read_submission
 from .progress import Progress, format_duration
@@ -76,6 +77,10 @@ class BatchOptions:
     dask_security: object = None
     # Time conv2d_forward and a LeNet step against the reference (grades.csv only; about 3 s each).
     measure_speed: bool = False
+    # The late policy and assignments (grades/policy.py) and the instructors' overrides
+    # (grades/overrides.py), applied to every record at the end of the run (finalize.py).
+    policy: object | None = None
+    overrides: tuple = ()
 
 
 @dataclass
@@ -123,7 +128,7 @@ def run_batch(options: BatchOptions, stream=None) -> BatchSummary:
     todo: list[tuple[Submission, Intake, str]] = []
     selected: list[Submission] = []
     for submission in entries:
-        intake = read_submission(submission)
+        intake = read_submission(submission, options.lang)
         if intake.skip is not None:
             summary.not_submissions.append((submission.name, intake.skip))
             continue
@@ -176,7 +181,10 @@ def run_batch(options: BatchOptions, stream=None) -> BatchSummary:
 
     records = [_trusted(read_record(results, s.key), results, signer) or {"submission": s.name, "student": s.student, "status": "missing"}
                for s in selected]
-    write_grades_csv(results, records)
+    finalize(results, records, options.policy, list(options.overrides))
+    if not options.shard:  # a shard holds some students only: `convlab merge` checks the whole course
+        for warning in unknown_students(records, list(options.overrides)):
+            print(f"convlab batch: note: {warning}", file=stream, flush=True)
     counts = {"graded": summary.graded, "refused": summary.refused, "grader_errors": summary.failed, "skipped": summary.skipped, "not_submissions": len(summary.not_submissions)}
     write_manifest(results, {**manifest, "finished": True, "finished_at": now(), "counts": counts})
     for record in records:  # every refusal of this selection, kept from before or new, with its reason
@@ -276,6 +284,7 @@ def _task(submission: Submission, intake: Intake, options: BatchOptions) -> Grad
         config_sha=options.config_sha,
         exercise_threads=options.exercise_threads,
         measure_speed=options.measure_speed,
+        excluded=tuple(intake.excluded.items()),
     )
 
 
@@ -316,7 +325,7 @@ def store_outcome(results: Path, submission: Submission, intake: Intake, content
         outcome.error = error
         return FAILED
     if notes:
-        gradescope["output"] = _with_notes(gradescope.get("output", ""), notes)
+        gradescope["output"] = with_upload_notes(gradescope.get("output", ""), notes)
     record.update(
         status=status,
         points=result.points,
@@ -343,7 +352,8 @@ def student_code(files: dict[str, bytes]) -> dict[str, bytes]:
     return {f"{module}.py": files[f"{module}.py"] for module in STUDENT_MODULES if f"{module}.py" in files}
 
 
-def _with_notes(output: str, notes: list[str]) -> str:
+def with_upload_notes(output: str, notes: list[str]) -> str:
+    """results.json's output with what intake left out or refused at the top."""
     lines = "\n".join(f"- {note}" for note in notes)
     return f"About your upload:\n{lines}\n\n{output}".rstrip()
 

@@ -7,6 +7,7 @@
     RESULTS/submissions/<key>/summary.json   the scoreboard summary (no messages, no hidden seed)
     RESULTS/submissions/<key>/record.json    the batch's own record: fingerprints, points, notes, failures
     RESULTS/submissions/<key>/code/*.py      the student modules graded (for `convlab similarity`)
+    RESULTS/submissions/<key>/grade.json     the final grade: late penalty, overrides (finalize.py)
 
 Every file is replaced atomically (report.atomic), and record.json is written last:
 a record that matches the run therefore always stands next to complete result files,
@@ -40,6 +41,7 @@ RECORD_FILE = "record.json"
 RESULTS_FILE = "results.json"
 SUMMARY_FILE = "summary.json"
 CODE_FOLDER = "code"
+GRADE_FILE = "grade.json"  # the final grade (late policy, overrides): batch/finalize.py
 # report.atomic names its temporary files ".<name>.<random>.tmp" next to the destination.
 TEMPORARY_FILE = re.compile(r"^\..+\.tmp$")
 

@@ -42,6 +42,7 @@ class GradeTask:
     config_sha: str
     exercise_threads: int = 1  # exercises graded at once (grade_submission's exercise_threads)
     measure_speed: bool = False  # also time conv2d_forward and a LeNet step against the reference (autograder/speed.py)
+    excluded: tuple[tuple[str, str], ...] = ()  # (exercise id, why it scores 0): nbgrader's notebooks not handed in
 
 
 @dataclass
@@ -95,6 +96,7 @@ def grade_task(task: GradeTask) -> GradeOutcome:
             outcome.result = _refused_result(task)
         else:
             outcome.result = _grade_files(task, task.files)
+            _exclude(outcome.result, dict(task.excluded))
         outcome.result.submission = clean(task.name)
     except Exception:
         lines = traceback.format_exc().strip().splitlines()
@@ -141,3 +143,12 @@ def _refused_result(task: GradeTask):
         for check in exercise.checks:
             check.cases = []
     return result
+
+
+def _exclude(result, excluded: dict[str, str]) -> None:
+    """Zero the exercises in excluded, each saying why (its notebook was not handed in)."""
+    for exercise in result.exercises:
+        if exercise.exercise_id in excluded:
+            exercise.error = excluded[exercise.exercise_id]
+            for check in exercise.checks:
+                check.cases = []

@@ -18,7 +18,7 @@ from pathlib import Path
 from ..paths import GRADING_TOML
 from ..report.labels import LANGUAGES
 from .common import (EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE, CommandError, checked_isolation, existing_folder, grader_setting,
-                     isolation_arguments, load_grading_config, protect_grader_process, run_command)
+                     isolation_arguments, load_grade_policy, load_grading_config, protect_grader_process, run_command)
 from .seed import parse_seed, resolve_seed
 
 
@@ -47,18 +47,21 @@ def batch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="RESULTS holds another seed's or grading policy's results: move them aside (RESULTS.replaced-<time>) and start over")
     parser.add_argument("--dask-tls", metavar="DIR", type=Path, help="with a tls:// scheduler: the folder holding ca.pem, client.pem and client-key.pem (see docs/batch.md)")
     isolation_arguments(parser)
+    parser.add_argument("--overrides", metavar="FILE", type=Path, help="the instructors' overrides (student,exercise,points,reason; default: grading.toml [overrides] file)")
 
 
 def merge_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `convlab merge`."""
     parser.add_argument("results", metavar="RESULTS", nargs="+", type=Path, help="RESULTS folders written by `convlab batch` (e.g. one per shard)")
     parser.add_argument("--out", metavar="MERGED", type=Path, required=True, help="folder for the merged results")
+    parser.add_argument("--config", metavar="FILE", type=Path, help="grading policy with the late policy (default: the repository's grading.toml)")
+    parser.add_argument("--overrides", metavar="FILE", type=Path, help="the instructors' overrides (default: grading.toml [overrides] file)")
 
 
 def _batch(args: argparse.Namespace) -> int:
     from ..batch.discover import DiscoveryError
     from ..batch.executors import default_jobs
-    from ..batch.fingerprint import file_fingerprint
+    from ..batch.fingerprint import policy_fingerprint
     from ..batch.run import BatchOptions, BatchRefused, run_batch
     from ..batch.shard import parse_shard
 
@@ -72,6 +75,7 @@ def _batch(args: argparse.Namespace) -> int:
     if args.seed is not None:
         parse_seed(args.seed, "--seed")
     config = load_grading_config(args.config)
+    policy, overrides = load_grade_policy(args.config, args.overrides)
     seed, seed_kind = resolve_seed(args.seed, public_seed=grader_setting(config, "public_seed"), seed_env=grader_setting(config, "seed_env"), environ=os.environ)
     protect_grader_process(config.grader.seed_env)  # the workers it starts never see the seed's variable
     config, _ = checked_isolation(config, args.isolation, seed_kind, args.allow_weak_isolation)
@@ -81,7 +85,7 @@ def _batch(args: argparse.Namespace) -> int:
         seed=seed,
         seed_kind=seed_kind,
         config=config,
-        config_sha=file_fingerprint(args.config or GRADING_TOML),
+        config_sha=policy_fingerprint(args.config or GRADING_TOML),
         lang=args.lang,
         jobs=args.jobs or default_jobs(),
         shard=shard,
@@ -90,6 +94,8 @@ def _batch(args: argparse.Namespace) -> int:
         force=args.force,
         measure_speed=args.speed,
         dask_security=dask_security(args.dask, args.dask_tls, seed_kind),
+        policy=policy,
+        overrides=tuple(overrides),
     )
     try:
         summary = run_batch(options)
@@ -152,8 +158,9 @@ def _merge(args: argparse.Namespace) -> int:
 
     for path in args.results:
         existing_folder(path)
+    policy, overrides = load_grade_policy(args.config, args.overrides)
     try:
-        summary = merge_results(args.results, args.out)
+        summary = merge_results(args.results, args.out, policy, tuple(overrides))
     except MergeError as error:
         raise CommandError(str(error), EXIT_USAGE) from None
     print(f"convlab merge: {summary.submissions} submissions from {summary.inputs} folders; wrote {args.out}", file=sys.stderr)

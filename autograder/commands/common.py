@@ -189,3 +189,26 @@ def protect_grader_process(seed_env: str | None = None) -> None:
     make_undumpable()
     if seed_env:
         os.environ.pop(seed_env, None)
+
+
+# --- the grade-keeping policy: late work and overrides (grades/) ----------------------------------
+
+
+def load_grade_policy(config_path: Path | None, overrides_path: Path | None):
+    """(GradePolicy, overrides) from grading.toml (or config_path) and the overrides file.
+
+    The overrides file is overrides_path, else grading.toml's [overrides] file, else none.
+    Any problem becomes a one-line CommandError naming the file and line.
+    """
+    from ..grades.late import PolicyError
+    from ..grades.overrides import load_overrides
+    from ..grades.policy import load_policy
+    from ..paths import GRADING_TOML
+
+    path = Path(config_path) if config_path is not None else GRADING_TOML
+    try:
+        policy = load_policy(path)
+        overrides = load_overrides(overrides_path or policy.overrides_file, policy.exercise_ids, policy.assignment_names)
+    except PolicyError as error:
+        raise CommandError(str(error), EXIT_GRADER_FAILED) from None
+    return policy, overrides

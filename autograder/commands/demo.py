@@ -107,7 +107,7 @@ def _fresh(out: Path) -> Path:
 
 def _grade_course(course: Path, results: Path, config, lang: str) -> dict:
     from ..batch.executors import default_jobs
-    from ..batch.fingerprint import file_fingerprint
+    from ..batch.fingerprint import policy_fingerprint
     from ..batch.run import BatchOptions, run_batch
 
     options = BatchOptions(
@@ -116,7 +116,7 @@ def _grade_course(course: Path, results: Path, config, lang: str) -> dict:
         seed=config.grader.public_seed,
         seed_kind="public",
         config=config,
-        config_sha=file_fingerprint(GRADING_TOML),
+        config_sha=policy_fingerprint(GRADING_TOML),
         lang=lang,
         jobs=min(default_jobs(), sum(1 for _ in course.iterdir())),
         keep_results=True,

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from ..paths import GRADING_TOML
-from .common import EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE, CommandError, existing_folder, run_command
+from .common import EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE, CommandError, existing_folder, load_grade_policy, run_command
 
 
 def scoreboard_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +27,7 @@ def scoreboard_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", type=Path, help="grading policy holding the [scoreboard] table (default: the repository's grading.toml)")
     parser.add_argument("--published", metavar="FILE", type=Path, help="the last publication's scoreboard.json, if any (default: SITE's own); the map must be the one it used")
     parser.add_argument("--new-pseudonyms", action="store_true", help="publish even though the last publication used another (or a lost) pseudonym map: every student gets a new name")
+    parser.add_argument("--overrides", metavar="FILE", type=Path, help="the instructors' overrides, applied to the points shown (default: grading.toml [overrides] file)")
 
 
 def _scoreboard(args: argparse.Namespace) -> int:
@@ -51,9 +52,10 @@ def _scoreboard(args: argparse.Namespace) -> int:
     if signer is None:
         print("convlab scoreboard: note: the course's seed is not set here, so the records' signatures are not checked",
               file=sys.stderr)
+    policy, grade_overrides = load_grade_policy(args.config, args.overrides)
     try:
-        summary = build_scoreboard(args.results, args.out, settings, map_path, published=args.published,
-                                   new_pseudonyms=args.new_pseudonyms, signer=signer)
+        summary = build_scoreboard(args.results, args.out, settings, map_path, policy, tuple(grade_overrides),
+                                   published=args.published, new_pseudonyms=args.new_pseudonyms, signer=signer)
     except (CollectError, PseudonymError) as error:
         raise CommandError(str(error), EXIT_USAGE) from None
     except OSError as error:

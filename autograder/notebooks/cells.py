@@ -25,6 +25,7 @@ class Cell:
     source: str
     points: float | None = None  # a grade cell's points; None for every other cell
     exercise: str | None = None  # the exercise a grade cell grades
+    alt: str | None = None  # what the picture a code cell draws shows, for readers who cannot see it
 
     @property
     def is_grade(self) -> bool:
@@ -36,9 +37,13 @@ def markdown(text: str) -> Cell:
     return Cell("markdown", _clean(text))
 
 
-def code(text: str) -> Cell:
-    """A locked code cell that teaches (no points); the text is dedented and stripped."""
-    return Cell("code", _clean(text))
+def code(text: str, alt: str | None = None) -> Cell:
+    """A locked code cell that teaches (no points); the text is dedented and stripped.
+
+    alt: the picture's text alternative (the cell's "alt" metadata; nbconvert writes it as the
+    alt attribute of the cell's images in the feedback pages).
+    """
+    return Cell("code", _clean(text), alt=alt)
 
 
 def grade(exercise_id: str, points: float, text: str) -> Cell:
@@ -80,6 +85,8 @@ def to_json(cell: Cell, cell_id: str) -> dict:
         "metadata": {"deletable": False, "editable": False, "nbgrader": nbgrader},
         "source": cell.source.splitlines(keepends=True),
     }
+    if cell.alt:
+        data["metadata"]["alt"] = cell.alt
     if cell.kind == "code":
         data["execution_count"] = None
         data["outputs"] = []

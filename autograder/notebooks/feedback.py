@@ -65,13 +65,31 @@ def _status_line(status: str, title: str, lang: str) -> Table:
     return grid
 
 
+# A hidden case whose call ran out of time says so: the sentence names a limit, nothing of the case.
+OUT_OF_TIME = ("timeout", "deadline", "skipped_timeout")
+
+
 def _hidden_lines(exercise_id: str, cases: list, lang: str) -> list:
-    """Failed hidden cases, grouped by the known mistake they matched: numbers and causes only."""
+    """Failed hidden cases, grouped by the known mistake they matched: numbers and causes only.
+
+    Cases that ran out of time are grouped by what happened and show the grader's sentence
+    ("did not finish within 20 s"), which holds no input, shape or value.
+    """
     text = catalog(lang)
     groups: dict[str | None, list[int]] = {}
+    timed: dict[str, list[tuple[int, str]]] = {}
     for number, case in cases:
-        groups.setdefault(case.diagnosis, []).append(number)
+        if case.status in OUT_OF_TIME:
+            timed.setdefault(case.status, []).append((number, case.message))
+        else:
+            groups.setdefault(case.diagnosis, []).append(number)
     lines = []
+    for status in OUT_OF_TIME:
+        if status in timed:
+            numbers = label(lang, "list_separator").join(str(n) for n, _ in timed[status])
+            name = label(lang, "hidden_cases", numbers=numbers) if len(timed[status]) > 1 else text.text("case.hidden_plain", n=numbers)
+            sentence = label(lang, "case_said", name=name, message=timed[status][0][1])
+            lines.append(Padding(wrapping(sentence), (0, 0, 0, CASE_INDENT)))
     for diagnosis, numbers in groups.items():
         names = label(lang, "list_separator").join(str(n) for n in numbers)
         name = label(lang, "hidden_cases", numbers=names) if len(numbers) > 1 else text.text("case.hidden_plain", n=names)

@@ -13,11 +13,16 @@ the student modules with stand-ins before any cell imports them:
 
 The notebook's cells then read as they do for students (`from assignments.conv_forward
 import conv2d_forward`) and draw the student's real results, computed in the sandbox.
-A call that fails raises StudentCodeError with the sandbox's one-line reason.
+A call that fails raises StudentCodeError with the sandbox's one-line reason, naming the
+student's file and line ("in assignments/conv_forward.py, line 42"). The kernel shows such an
+error with the grader's frames taken out of its traceback (hide_grader_frames): what a cell
+shows, and the feedback page with it, is the student's cell and that message, never a path of
+the grader.
 """
 from __future__ import annotations
 
 import atexit
+import re
 import sys
 import threading
 import types
@@ -27,8 +32,21 @@ from ..paths import API, STUDENT_MODULES
 from .course import PACKAGE
 
 
+# The sandbox ends an error with "(conv_forward.py:42)": the student's file, relative to the package.
+SANDBOX_WHERE = re.compile(r"^(\w+\.py):(\d+)$")  # CallOutcome.where: "conv_forward.py:42"
+
+
 class StudentCodeError(RuntimeError):
     """A call into the student's code did not return a value (it raised, crashed or ran too long)."""
+
+
+def describe(target: str, status: str, error_type: str, error: str, where: str = "") -> str:
+    """The error's one line: what failed, how, and where in the student's files (where: "file.py:line")."""
+    reason = f"{error_type}: {error}" if error_type else error
+    found = SANDBOX_WHERE.match(where)
+    if found:
+        reason += f" (in {PACKAGE}/{found.group(1)}, line {found.group(2)})"
+    return f"{target} {status.replace('_', ' ')}: {reason}"
 
 
 class SandboxedCalls:
@@ -50,8 +68,7 @@ class SandboxedCalls:
                 )
             outcome = self._session.call(target, *args, **kwargs)
         if not outcome.ok:
-            reason = f"{outcome.error_type}: {outcome.error}" if outcome.error_type else outcome.error
-            raise StudentCodeError(f"{target} ({outcome.status.replace('_', ' ')}): {reason}")
+            raise StudentCodeError(describe(target, outcome.status, outcome.error_type, outcome.error, outcome.where))
         return outcome.value
 
     def close(self) -> None:
@@ -110,6 +127,39 @@ def stand_in_modules(calls: SandboxedCalls, folder: Path) -> dict[str, types.Mod
     return modules
 
 
+GRADER_DIR = Path(__file__).resolve().parents[1]  # the autograder package
+
+
+def without_grader_frames(tb):
+    """The traceback tb with every frame of the grader's own files left out."""
+    kept = []
+    while tb is not None:
+        if not Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(GRADER_DIR):
+            kept.append(tb)
+        tb = tb.tb_next
+    trimmed = None
+    for item in reversed(kept):
+        trimmed = types.TracebackType(trimmed, item.tb_frame, item.tb_lasti, item.tb_lineno)
+    return trimmed
+
+
+def hide_grader_frames() -> None:
+    """In IPython, show a StudentCodeError without the grader's frames (IPython always shows the raising one)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def show(shell, etype, value, tb, tb_offset=None):
+        shell.showtraceback((etype, value, without_grader_frames(tb)), tb_offset=tb_offset)
+        return []
+
+    shell.set_custom_exc((StudentCodeError,), show)
+
+
 def install(folder: Path, config) -> SandboxedCalls:
     """Put the stand-ins in sys.modules (replacing nothing already imported); returns their calls."""
     folder = Path(folder).resolve()
@@ -119,4 +169,5 @@ def install(folder: Path, config) -> SandboxedCalls:
     calls = SandboxedCalls(folder, config)
     sys.modules.update(stand_in_modules(calls, folder))
     atexit.register(calls.close)
+    hide_grader_frames()
     return calls

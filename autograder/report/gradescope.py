@@ -107,7 +107,6 @@ def gradescope_results(result: SubmissionResult, lang: str = "en") -> dict:
             tests += _check_tests(f"{i}.{j}", exercise, check, lang)
     return {
         "score": result.points,
-        "max_score": result.points_possible,
         "execution_time": round(float(result.timings.get("total", 0.0)), 3),
         "output": _summary_output(result, lang),
         "output_format": "text",
@@ -115,4 +114,7 @@ def gradescope_results(result: SubmissionResult, lang: str = "en") -> dict:
         "visibility": VISIBLE,
         "stdout_visibility": HIDDEN,
         "tests": tests,
+        # Gradescope's format has no top-level maximum (the assignment's points are set on
+        # Gradescope); extra_data keeps it for whoever reads the file.
+        "extra_data": {"max_score": result.points_possible},
     }

@@ -40,17 +40,19 @@ def read_published(path: Path | None) -> dict | None:
 
 
 def build_scoreboard(
-    results: list[Path], out: Path, settings: ScoreboardSettings, map_path: Path, *, published: Path | None = None,
-    new_pseudonyms: bool = False, signer=None,
+    results: list[Path], out: Path, settings: ScoreboardSettings, map_path: Path, policy=None, overrides=(), *,
+    published: Path | None = None, new_pseudonyms: bool = False, signer=None,
 ) -> BuildSummary:
     """Write the site for the RESULTS folders into out; the pseudonym map at map_path is read and extended.
 
+    policy and overrides (grades/): the late policy and the instructors' overrides, applied
+    to each submission's points before anything is shown or ranked.
     published: the last publication's scoreboard.json (default: out's own, when out holds a site);
     the map must be the one it was published with (pseudonyms.check_continuity).
     signer: verifies every record first (batch.store.RecordSigner), when the seed is known.
     """
     check_private(map_path, out)
-    board = build_board(results, settings.pick, signer)
+    board = build_board(results, settings.pick, policy, overrides, signer)
     mapping = PseudonymMap.load(map_path)
     where = published if published is not None else Path(out) / "scoreboard.json"
     check_continuity(mapping, read_published(where), str(where), new_pseudonyms)

@@ -43,6 +43,22 @@ class Board:
     choices: dict[str, str | None] = field(default_factory=dict)  # student -> pseudonym.txt of the latest submission
 
 
+def apply_grades(records: list[dict], policy, overrides) -> list[dict]:
+    """The records with points and exercise points replaced by the final grade's (late policy, overrides)."""
+    from ..batch.finalize import grades_of
+
+    grades = grades_of(records, policy, list(overrides))
+    adjusted = []
+    for record in records:
+        grade = grades.get(record.get("key", ""))
+        if grade is None:
+            adjusted.append(record)
+            continue
+        exercises = [{**e, "points": grade.exercises.get(e["id"], e["points"])} for e in record.get("exercises") or []]
+        adjusted.append({**record, "points": grade.final_points, "exercises": exercises})
+    return adjusted
+
+
 def load_records(results_folders: list[Path], signer=None) -> list[dict]:
     """Every scored record of the folders; with a signer (the course's seed is known), any record
     this course's grader did not sign stops the build."""
@@ -83,9 +99,9 @@ def exercises_of(records: list[dict]) -> list[Exercise]:
     return list(found.values())
 
 
-def build_board(results_folders: list[Path], pick: str, signer=None) -> Board:
-    """The rows (not yet named or ranked) of every student in the RESULTS folders."""
-    records = load_records(results_folders, signer)
+def build_board(results_folders: list[Path], pick: str, policy=None, overrides=(), signer=None) -> Board:
+    """The rows (not yet named or ranked) of every student in the RESULTS folders, final points shown."""
+    records = apply_grades(load_records(results_folders, signer), policy, overrides)
     shown, latest = pick_per_student(records, pick)
     rows = [
         Row(

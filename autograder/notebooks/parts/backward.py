@@ -50,7 +50,8 @@ def body(ctx: Context) -> list[Cell]:
             """
             d = np.array([[1, 2, 3], [4, 5, 6]])
             show_matrices([d, dilate(d, 3)], ["delta 2x3", "dilate(delta, 3): 4x7"])
-            """
+            """,
+            alt='Two matrices from your dilate: a 2x3 delta and the 4x7 result of dilate(delta, 3), with zeros inserted between its entries.',
         ),
         ctx.grade("dilate"),
         markdown(
@@ -77,7 +78,8 @@ def body(ctx: Context) -> list[Cell]:
                     panels.append(delta_out[0, 0])
                     titles.append(f"delta_in = 1 at ({{i}}, {{j}})")
             show_matrices(panels, titles)
-            """
+            """,
+            alt='Four 5x5 delta maps from your conv2d_backward at stride 2: for a single 1 at each of the four positions of the 2x2 delta_in, the delta_out it sends back, a copy of the kernel placed where that output was computed.',
         ),
         markdown(
             """
@@ -96,7 +98,8 @@ def body(ctx: Context) -> list[Cell]:
                 ["delta_in", "dilate(delta_in, 2)", "padded by K - 1", "rot180(w)", "delta_out"],
             )
             print("dw =", dw[0, 0].tolist(), "   db =", db)
-            """
+            """,
+            alt='The backward pass at stride 2, step by step with your functions: delta_in, dilate(delta_in, 2), the result padded by K - 1, rot180 of the kernel, and delta_out.',
         ),
         markdown(
             """

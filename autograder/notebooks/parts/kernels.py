@@ -49,7 +49,8 @@ def body(ctx: Context) -> list[Cell]:
                 for name, kernel in kernels.items()
             }
             show_images(list(maps.values()), list(maps), ncols=3)
-            """
+            """,
+            alt="The nine classic kernels applied by your conv2d_forward to scikit-image's camera photo, one grey map per kernel, each titled with the kernel's name.",
         ),
         ctx.grade("classic_kernels"),
         markdown(
@@ -101,7 +102,8 @@ def body(ctx: Context) -> list[Cell]:
                 [f"input {image.shape} (shown in RGB)", f"conv {conv.shape}", f"ReLU {relu.shape}", f"max pool {pool.shape}"],
                 ncols=4, robust=False,
             )
-            """
+            """,
+            alt="The lecture's colour demo through your conv_relu_pool: an astronaut's face in colour, the Sobel-x convolution map, the map after ReLU, and the map after 2x2 max pooling.",
         ),
         ctx.grade("conv_relu_pool"),
     ]

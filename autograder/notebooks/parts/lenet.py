@@ -63,7 +63,8 @@ def body(ctx: Context) -> list[Cell]:
             maps1, maps2 = feature_maps(model, digit)
             show_images([digit[0, 0], *maps1], [f"digit {y_test[0]}"] + [f"conv1 map {i}" for i in range(6)], ncols=7, size=1.6)
             show_images(list(maps2), [f"conv2 map {i}" for i in range(16)], ncols=8, size=1.3)
-            """
+            """,
+            alt='Feature maps of your LeNet before training: a test digit with its six conv1 maps, then the sixteen conv2 maps.',
         ),
         markdown(
             """
@@ -104,7 +105,8 @@ def body(ctx: Context) -> list[Cell]:
                 plot_training(losses, accuracy, batches_per_epoch)
                 maps1, maps2 = feature_maps(model, digit)
                 show_images([digit[0, 0], *maps1], ["after training"] + [f"conv1 map {i}" for i in range(6)], ncols=7, size=1.6)
-            """
+            """,
+            alt="Your LeNet's training curves (loss and accuracy per batch) and, after training, the test digit with its six conv1 maps.",
         ),
         ctx.grade("lenet"),
     ]

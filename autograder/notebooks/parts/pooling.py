@@ -29,7 +29,8 @@ def body(ctx: Context) -> list[Cell]:
                 [x[0, 0], max_pool_forward(x, 2, 2)[0, 0], avg_pool_forward(x, 2, 2)[0, 0]],
                 ["input 4x4", "max pool 2x2, S=2", "mean pool 2x2, S=2"],
             )
-            """
+            """,
+            alt="Three matrices from your pooling functions: the lecture's 4x4 input, its 2x2 max pooling and its 2x2 mean pooling at stride 2.",
         ),
         markdown(
             """
@@ -50,7 +51,8 @@ def body(ctx: Context) -> list[Cell]:
                 ["photo 512x512", "max pool 8x8, S=8: 64x64", "mean pool 8x8, S=8: 64x64"],
                 robust=False,
             )
-            """
+            """,
+            alt='The camera photo at 512x512 and its 64x64 versions after your 8x8 max pooling and your 8x8 mean pooling.',
         ),
         markdown(
             """
@@ -71,7 +73,8 @@ def body(ctx: Context) -> list[Cell]:
             )
             tie = np.array([[5.0, 5.0], [1.0, 5.0]])[None, None]
             print("a tie: only the first maximum gets the delta:", max_pool_backward(np.ones((1, 1, 1, 1)), tie, 2, 2)[0, 0].tolist())
-            """
+            """,
+            alt="Four matrices from your pooling backward passes: the input, delta_in, the gradient max_pool_backward sends to each window's maximum, and the gradient avg_pool_backward spreads evenly.",
         ),
         ctx.grade("max_pool"),
         ctx.grade("avg_pool"),

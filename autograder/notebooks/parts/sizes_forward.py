@@ -33,7 +33,8 @@ def body(ctx: Context) -> list[Cell]:
             plt.ylabel("probability")
             plt.title("conv1d_full(die, die)")
             plt.show()
-            """
+            """,
+            alt='Bar chart of conv1d_full(die, die) as computed by your code: the probability of each sum of two dice from 2 to 12, rising to 6/36 at 7 and falling again.',
         ),
         markdown(
             """
@@ -127,7 +128,8 @@ def body(ctx: Context) -> list[Cell]:
             kept[::2, ::2] = True  # the positions stride 2 keeps
             show_matrices([x5[0, 0], kernel[0, 0], stride1, stride2],
                           ["input 5x5", "kernel 3x3", "stride 1: 3x3", "stride 2: 2x2"], marks={{2: kept}})
-            """
+            """,
+            alt="Four matrices as computed by your conv2d_forward: the lecture's 5x5 input, the 3x3 kernel, the 3x3 map at stride 1, and the 2x2 map at stride 2, whose entries are the marked positions of the stride-1 map.",
         ),
         ctx.grade("conv2d_forward"),
     ]

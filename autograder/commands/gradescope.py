@@ -1,0 +1,48 @@
+"""`convlab gradescope OUT.zip`: build the autograder zip to upload on Gradescope's "Configure Autograder".
+
+    convlab gradescope OUT.zip [--seed S] [--config FILE] [--lang en|zh]
+
+The hidden seed is chosen as for `convlab grade` (--seed, else $CONVLAB_SEED) and must not be
+the public one: students would have rehearsed its cases. See autograder/gradescope/ and the
+Gradescope section of docs/instructor-guide.md. Exit codes as in commands/common.py.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from ..paths import GRADING_TOML
+from ..report.labels import LANGUAGES
+from .common import EXIT_OK, CommandError, grader_setting, load_grade_policy, load_grading_config, run_command
+from .seed import resolve_seed
+
+
+def gradescope_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `convlab gradescope`."""
+    parser.add_argument("out", metavar="OUT.zip", type=Path, help="the zip to write")
+    parser.add_argument("--seed", metavar="S", help="the hidden seed (default: the environment variable named by grading.toml's seed_env)")
+    parser.add_argument("--config", metavar="FILE", type=Path, help="grading policy to ship (default: the repository's grading.toml)")
+    parser.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the students' messages (default: en)")
+
+
+def _gradescope(args: argparse.Namespace) -> int:
+    from ..gradescope.package import build_zip
+
+    config = load_grading_config(args.config)
+    load_grade_policy(args.config, None)  # a bad [late] table stops the build, not the first submission
+    seed, kind = resolve_seed(args.seed, public_seed=grader_setting(config, "public_seed"), seed_env=grader_setting(config, "seed_env"), environ=os.environ)
+    if kind != "hidden":
+        raise CommandError(f"--seed {seed} is the public seed: students have rehearsed its cases; give the course's hidden seed")
+    if args.out.suffix.lower() != ".zip":
+        raise CommandError(f"{args.out}: the autograder must be a .zip file")
+    summary = build_zip(args.out, seed, args.config or GRADING_TOML, args.lang)
+    print(f"convlab gradescope: wrote {summary.path} ({summary.files} files, {summary.bytes / 1e6:.2f} MB); "
+          f"upload it under Configure Autograder (base image Ubuntu 22.04 or newer)", file=sys.stderr)
+    return EXIT_OK
+
+
+def gradescope(args: argparse.Namespace) -> int:
+    """Build the Gradescope autograder zip."""
+    return run_command("gradescope", lambda: _gradescope(args))
