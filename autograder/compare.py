@@ -160,6 +160,10 @@ def _compare_array(got: Any, expected: np.ndarray, tol: Tolerance, hidden: bool)
     return [Problem("compare.values", {**params, "expected": fmt(expected.flat[worst]), "got": fmt(got.flat[worst])})]
 
 
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
 def _as_integer(got: Any) -> int | None:
     if isinstance(got, bool) or isinstance(got, np.bool_):
         return None
@@ -220,6 +224,9 @@ def error_ratio(got: Any, expected: Any, tol: Tolerance) -> float:
         if not isinstance(got, dict) or set(got) != set(expected):
             return float("inf")
         return max((error_ratio(got[k], expected[k], tol) for k in expected), default=0.0)
+    if _is_integer(expected):
+        # Sizes and counts are exact, as compare() judges them: any other number is a mistake.
+        return 0.0 if _as_real(got) == int(expected) else float("inf")
     try:
         g = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
@@ -254,6 +261,8 @@ def close(got: Any, candidate: Any, tol: Tolerance) -> bool:
         return isinstance(got, dict) and set(got) == set(candidate) and all(close(got[k], candidate[k], tol) for k in candidate)
     if isinstance(got, (dict, tuple, list, str)) or got is None:
         return False
+    if _is_integer(candidate):
+        return _as_real(got) == int(candidate)
     try:
         g = np.asarray(got, dtype=np.float64)
         c = np.asarray(candidate, dtype=np.float64)
@@ -309,13 +318,16 @@ def diagnose(
 
 
 def changed_arguments(before: Sequence[tuple[str, Any]], after: Sequence[Any]) -> list[str]:
-    """Names of the arguments a call modified in place (arrays and dicts of arrays)."""
+    """Names of the arguments a call modified in place (arrays, and lists and dicts holding them or other values)."""
     return [name for (name, old), new in zip(before, after) if not _same(old, new)]
 
 
 def _same(old: Any, new: Any) -> bool:
     if isinstance(old, dict):
         return isinstance(new, dict) and set(old) == set(new) and all(_same(old[k], new[k]) for k in old)
+    if isinstance(old, (list, tuple)):
+        # A network's list of layer dicts: an added default or a replaced entry is a change too.
+        return type(new) is type(old) and len(new) == len(old) and all(_same(o, n) for o, n in zip(old, new))
     if isinstance(old, np.ndarray):
         return (
             isinstance(new, np.ndarray)
@@ -323,4 +335,7 @@ def _same(old: Any, new: Any) -> bool:
             and new.dtype == old.dtype
             and np.array_equal(old, new, equal_nan=True)
         )
-    return True  # scalars are immutable
+    if isinstance(old, (str, numbers.Number)):
+        # Immutable themselves, but an entry of a list or dict can be replaced by another value.
+        return type(new) is type(old) and (old == new or (old != old and new != new))
+    return True
