@@ -204,7 +204,8 @@ def store_outcome(results: Path, submission: Submission, intake: Intake, content
         points=result.points,
         points_possible=result.points_possible,
         exercises=[
-            {"id": e.exercise_id, "title": e.title, "points": e.points, "points_possible": e.points_possible, "ran": e.error is None}
+            {"id": e.exercise_id, "title": e.title, "points": e.points, "points_possible": e.points_possible, "ran": e.error is None,
+             "assignment": e.assignment}
             for e in result.exercises
         ],
         speed=None if intake.refusal else speed_ratios(result),

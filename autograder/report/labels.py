@@ -65,3 +65,17 @@ def label(lang: str, key: str, **fields: object) -> str:
     """The label `key` in `lang` (English when either is unknown), formatted with fields."""
     table = LABELS.get(lang, LABELS["en"])
     return table.get(key, LABELS["en"][key]).format(**fields)
+
+
+def assignment_title(assignment: str, lang: str = "en") -> str:
+    """The assignment's title from the message catalog ([assignment] <id>), or its id when it has none."""
+    from ..messages import LANGUAGES as CATALOG_LANGUAGES, catalog
+
+    text = catalog(lang if lang in CATALOG_LANGUAGES else "en")
+    key = f"assignment.{assignment}"
+    return text.text(key) if key in text.entries else assignment
+
+
+def assignment_total_label(assignment: str, lang: str = "en") -> str:
+    """ "Total · cnn": the total line of one assignment when a result holds several."""
+    return f"{label(lang, 'total')} · {assignment}"

@@ -13,12 +13,16 @@
 
 Passing checks take one line; a failed case shows its name, the known mistake it
 matched and its message, wrapped and indented. Colour only when asked for (a TTY).
+
+A result holding the exercises of several assignments (grading.toml's `assignment`)
+shows each assignment under its own heading, closed by its own total line
+("Total · classic_networks  100 / 100"): each is graded out of its own points.
 """
 from __future__ import annotations
 
 from ..results import CheckResult, ExerciseResult, SubmissionResult
 from .footer import SEPARATOR, footer_lines, timing_text
-from .labels import label
+from .labels import assignment_title, assignment_total_label, label
 from .text import display_width, format_points, pad_left, pad_right, truncate, wrap
 
 DEFAULT_WIDTH = 88
@@ -143,17 +147,28 @@ def render_table(
     and only the timing in the footer.
     """
     width = max(MIN_WIDTH, width)
+    totals = result.assignment_totals
     all_points = [points_text(result.points, result.points_possible)]
+    all_points += [points_text(total.points, total.points_possible) for total in totals]
     for exercise in result.exercises:
         all_points.append(points_text(exercise.points, exercise.points_possible))
         all_points += [points_text(c.points, c.points_possible) for c in exercise.checks]
     layout = _Layout(width, max(display_width(p) for p in all_points), color)
 
     lines = [paint(truncate(f"convlab · {result.submission}", width), "bold", color), "═" * width]
-    for exercise in result.exercises:
-        lines += _exercise_lines(exercise, layout, lang, compact)
-    lines.append("─" * width)
-    lines += layout.row(label(lang, "total"), points_text(result.points, result.points_possible), bold=True)
+    if len(totals) <= 1:
+        for exercise in result.exercises:
+            lines += _exercise_lines(exercise, layout, lang, compact)
+        lines.append("─" * width)
+        lines += layout.row(label(lang, "total"), points_text(result.points, result.points_possible), bold=True)
+    for number, total in enumerate(totals if len(totals) > 1 else ()):
+        heading = f"{total.assignment}{SEPARATOR}{assignment_title(total.assignment, lang)}"
+        lines += ([""] if number else []) + [paint(line, "bold", color) for line in wrap(heading, width)]
+        for exercise in result.exercises:
+            if exercise.assignment == total.assignment:
+                lines += _exercise_lines(exercise, layout, lang, compact)
+        lines.append("─" * width)
+        lines += layout.row(assignment_total_label(total.assignment, lang), points_text(total.points, total.points_possible), bold=True)
     footer = wrap(timing_text(result.timings, lang), width) if compact else footer_lines(result, width, lang)
     lines += [paint(line, "dim", color) for line in footer]
     return "\n".join(lines)

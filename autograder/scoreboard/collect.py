@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..batch.store import FAILED, read_manifest, read_record
+from ..results import DEFAULT_ASSIGNMENT
 
 SPEED_KEYS = ("conv2d_forward", "lenet_step")
 
@@ -27,6 +28,15 @@ class Exercise:
     id: str
     title: str
     points_possible: float
+    assignment: str = DEFAULT_ASSIGNMENT
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """An assignment's own total column, shown when the board holds several assignments."""
+
+    id: str
+    points_possible: float
 
 
 @dataclass
@@ -38,6 +48,7 @@ class Row:
     speed: dict[str, float] | None
     pseudonym: str = ""
     rank: int = 0
+    assignments: dict[str, float] = field(default_factory=dict)  # assignment id -> points
 
     @property
     def speed_score(self) -> float | None:
@@ -51,6 +62,14 @@ class Board:
     exercises: list[Exercise]
     rows: list[Row]
     choices: dict[str, str | None] = field(default_factory=dict)  # student -> pseudonym.txt of the latest submission
+
+    @property
+    def assignments(self) -> list[Assignment]:
+        """The assignments of the exercises, in order; [] when there is only one (the total says it all)."""
+        found: dict[str, float] = {}
+        for exercise in self.exercises:
+            found[exercise.assignment] = found.get(exercise.assignment, 0.0) + exercise.points_possible
+        return [Assignment(a, possible) for a, possible in found.items()] if len(found) > 1 else []
 
 
 def load_records(results_folders: list[Path]) -> list[dict]:
@@ -87,7 +106,10 @@ def exercises_of(records: list[dict]) -> list[Exercise]:
     found: dict[str, Exercise] = {}
     for record in records:
         for exercise in record.get("exercises") or []:
-            found.setdefault(exercise["id"], Exercise(exercise["id"], exercise.get("title") or exercise["id"], exercise["points_possible"]))
+            found.setdefault(
+                exercise["id"],
+                Exercise(exercise["id"], exercise.get("title") or exercise["id"], exercise["points_possible"], exercise.get("assignment", DEFAULT_ASSIGNMENT)),
+            )
     return list(found.values())
 
 
@@ -97,6 +119,14 @@ def _speed(record: dict) -> dict[str, float] | None:
         return None
     clean = {k: float(speed[k]) for k in SPEED_KEYS if isinstance(speed.get(k), (int, float)) and math.isfinite(speed[k]) and speed[k] > 0}
     return clean or None
+
+
+def _assignment_points(record: dict) -> dict[str, float]:
+    points: dict[str, float] = {}
+    for exercise in record.get("exercises") or []:
+        assignment = exercise.get("assignment", DEFAULT_ASSIGNMENT)
+        points[assignment] = round(points.get(assignment, 0.0) + float(exercise["points"]), 4)
+    return points
 
 
 def build_board(results_folders: list[Path], pick: str) -> Board:
@@ -110,6 +140,7 @@ def build_board(results_folders: list[Path], pick: str) -> Board:
             points_possible=float(record["points_possible"]),
             exercises={e["id"]: float(e["points"]) for e in record.get("exercises") or []},
             speed=_speed(record),
+            assignments=_assignment_points(record),
         )
         for student, record in sorted(shown.items())
     ]

@@ -18,7 +18,7 @@ from pathlib import Path
 from string import Template
 
 from ..report.atomic import write_text_atomic
-from .collect import SPEED_KEYS, Board, Exercise, Row
+from .collect import SPEED_KEYS, Assignment, Board, Exercise, Row
 from .histogram import bin_counts, histogram_svg
 
 SITE_FORMAT = "convlab-scoreboard/1"
@@ -64,11 +64,16 @@ def _header_cell(label: str, column_type: str, *, first: str = "ascending", deta
     )
 
 
-def _header(exercises: list[Exercise], points_possible: float, show_speed: bool) -> str:
+def _header(exercises: list[Exercise], points_possible: float, show_speed: bool, assignments: list[Assignment] = ()) -> str:
     cells = [
         _header_cell("#", "number", css="num"),
         _header_cell("Pseudonym", "text"),
         _header_cell("Total", "number", first="descending", detail=f"of {_points(points_possible)}", css="num"),
+    ]
+    # With several assignments, each has its own total (it is graded out of its own points).
+    cells += [
+        _header_cell(a.id, "number", first="descending", detail=f"of {_points(a.points_possible)}", css="num", title=f"Total of the assignment {a.id}")
+        for a in assignments
     ]
     cells += [
         # The short id keeps fifteen columns on one screen; the full title shows on hover.
@@ -94,12 +99,13 @@ def _cell(points: float, possible: float, css: str = "") -> str:
     return f'<td class="num{(" " + css) if css else ""}{state}" data-sort="{points:g}">{_points(points)}</td>'
 
 
-def _row_html(row: Row, exercises: list[Exercise], show_speed: bool) -> str:
+def _row_html(row: Row, exercises: list[Exercise], show_speed: bool, assignments: list[Assignment] = ()) -> str:
     cells = [
         f'<td class="num" data-sort="{row.rank}">{row.rank}</td>',
         f'<td class="name">{escape(row.pseudonym)}</td>',
         _cell(row.points, row.points_possible, "total"),
     ]
+    cells += [_cell(row.assignments.get(a.id, 0.0), a.points_possible, "total") for a in assignments]
     cells += [_cell(row.exercises.get(e.id, 0.0), e.points_possible) for e in exercises]
     if show_speed:
         score = row.speed_score
@@ -136,7 +142,11 @@ def _safe_cell(text: str) -> str:
 def scoreboard_csv(board: Board, rows: list[Row]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["rank", "pseudonym", "points", "points_possible", *(e.id for e in board.exercises), *(f"speed_{k}" for k in SPEED_KEYS)])
+    assignments = board.assignments
+    writer.writerow(
+        ["rank", "pseudonym", "points", "points_possible", *(f"points_{a.id}" for a in assignments),
+         *(e.id for e in board.exercises), *(f"speed_{k}" for k in SPEED_KEYS)]
+    )
     for row in rows:
         speed = row.speed or {}
         writer.writerow(
@@ -145,6 +155,7 @@ def scoreboard_csv(board: Board, rows: list[Row]) -> str:
                 _safe_cell(row.pseudonym),
                 _points(row.points),
                 _points(row.points_possible),
+                *(_points(row.assignments.get(a.id, 0.0)) for a in assignments),
                 *(_points(row.exercises.get(e.id, 0.0)) for e in board.exercises),
                 *("" if key not in speed else f"{speed[key]:.4g}" for key in SPEED_KEYS),
             ]
@@ -158,9 +169,11 @@ def scoreboard_json(board: Board, rows: list[Row], options: SiteOptions, generat
         "title": options.title,
         "generated_at": generated,
         "pick": options.pick,
-        "exercises": [{"id": e.id, "title": e.title, "points_possible": e.points_possible} for e in board.exercises],
+        "exercises": [{"id": e.id, "title": e.title, "points_possible": e.points_possible, "assignment": e.assignment} for e in board.exercises],
+        "assignments": [{"id": a.id, "points_possible": a.points_possible} for a in board.assignments],
         "rows": [
-            {"rank": r.rank, "pseudonym": r.pseudonym, "points": r.points, "points_possible": r.points_possible, "exercises": r.exercises, "speed": r.speed}
+            {"rank": r.rank, "pseudonym": r.pseudonym, "points": r.points, "points_possible": r.points_possible, "exercises": r.exercises, "speed": r.speed,
+             "assignments": r.assignments}
             for r in rows
         ],
         "histograms": {"bins": options.bins, "counts": counts},
@@ -180,8 +193,8 @@ def write_site(board: Board, rows: list[Row], out: Path, options: SiteOptions) -
         points_possible=_points(points_possible),
         generated=generated,
         speed_hint=" Speed: your time ÷ the reference's in the same run (lower is faster)." if show_speed else "",
-        header=_header(board.exercises, points_possible, show_speed),
-        rows="\n".join(_row_html(r, board.exercises, show_speed) for r in rows),
+        header=_header(board.exercises, points_possible, show_speed, board.assignments),
+        rows="\n".join(_row_html(r, board.exercises, show_speed, board.assignments) for r in rows),
         histograms=_histograms_html(board, counts, points_possible),
     )
     written = [write_text_atomic(out / "index.html", page)]
