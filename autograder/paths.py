@@ -24,7 +24,7 @@ STUDENT_MODULES = (
 
 # The files the course provides whole (no solution blocks): the grader always
 # uses its own copies, never a student's.
-PROVIDED_MODULES = ("__init__", "data", "training")
+PROVIDED_MODULES = ("__init__", "data", "training", "transforms")
 
 # API name -> the student module that defines it.
 API = {
