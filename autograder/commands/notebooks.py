@@ -27,27 +27,38 @@ def notebooks_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def notebooks(args: argparse.Namespace) -> int:
+    """Build (or check) course/source/<assignment>/ for every assignment of grading.toml."""
+    from ..config import load_config
     from ..notebooks.build import BuildError, assignment_dir, sync
     from ..release import ReleaseError
 
-    folder = assignment_dir()
-    shown = _display(folder)
     try:
-        stale, wrote = sync(folder, check=args.check)
-    except (BuildError, ReleaseError, ValueError) as error:
+        config = load_config()
+    except ValueError as error:
         print(f"convlab notebooks: {error}", file=sys.stderr)
         return EXIT_FAILED
-    if not stale:
-        print(f"{shown}/ is up to date with reference/ and grading.toml")
-        return EXIT_OK
-    if args.check:
-        for name, reason in stale.items():
-            print(f"stale: {shown}/{name}: {reason}")
-        print("run `convlab notebooks` to rebuild them")
-        return EXIT_STALE
-    for name, reason in stale.items():
-        print(f"{'removed' if reason.startswith('left over') else 'wrote'} {shown}/{name}")
-    return EXIT_OK if wrote else EXIT_FAILED
+    codes = []
+    for assignment in config.assignment_ids:
+        folder = assignment_dir(assignment=assignment)
+        shown = _display(folder)
+        try:
+            stale, wrote = sync(folder, check=args.check, config=config, assignment=assignment)
+        except (BuildError, ReleaseError, ValueError) as error:
+            print(f"convlab notebooks: {error}", file=sys.stderr)
+            return EXIT_FAILED
+        if not stale:
+            print(f"{shown}/ is up to date with reference/ and grading.toml")
+            codes.append(EXIT_OK)
+        elif args.check:
+            for name, reason in stale.items():
+                print(f"stale: {shown}/{name}: {reason}")
+            print("run `convlab notebooks` to rebuild them")
+            codes.append(EXIT_STALE)
+        else:
+            for name, reason in stale.items():
+                print(f"{'removed' if reason.startswith('left over') else 'wrote'} {shown}/{name}")
+            codes.append(EXIT_OK if wrote else EXIT_FAILED)
+    return max(codes, default=EXIT_OK)
 
 
 def _display(path) -> str:

@@ -40,6 +40,20 @@ EXERCISE_MARKERS = {
     "relu_backward": "ReLU, backward",
     "softmax_cross_entropy": "softmax cross-entropy loss and its gradient",
     "lenet": "LeNet: parameters, forward and backward",
+    # Part 6: the classic networks.
+    "network_shapes": "the shape after each layer of a network",
+    "parameter_count": "a network's weights and biases, per layer",
+    "receptive_field": "the input region one output pixel sees",
+    "global_avg_pool_forward": "global average pooling, forward",
+    "global_avg_pool_backward": "global average pooling, backward",
+    "batchnorm2d_forward": "batch normalization (training mode), forward",
+    "batchnorm2d_backward": "batch normalization, backward",
+    "residual_block_forward": "ResNet's residual block, forward",
+    "residual_block_backward": "ResNet's residual block, backward",
+    "bottleneck_block_forward": "ResNet's bottleneck block, forward",
+    "bottleneck_block_backward": "ResNet's bottleneck block, backward",
+    "dense_block_forward": "DenseNet's dense block, forward",
+    "dense_block_backward": "DenseNet's dense block, backward",
 }
 
 
