@@ -2,10 +2,10 @@
 
 A network's shapes and parameter counts come from torch modules built from the same layer
 list, its receptive field from autograd through them; the blocks are written with F.conv2d,
-torch.relu, torch.cat and F.batch_norm and differentiated by autograd. Each known mistake is
-the same torch computation with one thing changed (a stride, a ReLU, a detach()).
+torch.relu and torch.cat, batch normalization is nn.BatchNorm2d in training mode, and every
+gradient comes from autograd. Each known mistake is the same torch computation with one thing
+changed (a stride, a ReLU, a detach(), the variance's divisor).
 """
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
