@@ -342,59 +342,69 @@ def _window(value) -> tuple[int, int]:
     return (value[0], value[1]) if isinstance(value, (tuple, list)) else (value, value)
 
 
-def torch_layers(input_shape, layers, *, ones: bool = False):
-    """nn modules for a layer list (conv -> Conv2d, pool -> MaxPool2d, flatten, fc -> Linear), channels
-    and widths taken from the shape that reaches each layer.
+def torch_layers(input_shape, layers, *, ones: bool = False) -> list[tuple]:
+    """(nn module, the shape after it) for each layer of a layer list: conv -> Conv2d, pool ->
+    MaxPool2d, flatten -> Flatten, fc -> Linear, channels and widths taken from the shape that
+    reaches the layer.
 
-    Built on the meta device (shapes and parameter counts only) unless ones=True: then
-    on the CPU with one channel throughout, every weight 1 and every bias 0, pools replaced
-    by average pools of the same window and stride, and no padding (for receptive_field:
-    the input gradient of one output pixel is then positive exactly on the input region
-    it sees, and that region lies inside the input).
+    The modules live on the meta device (parameter counts without memory), and each shape
+    comes from running a one-channel probe through torch's functional op with the module's
+    own kernel, stride and padding: torch's arithmetic, at no cost, and without the meta
+    device's forward pass, whose first use imports sympy (a second). Too small an input raises
+    RuntimeError, as torch does. With ones=True the modules are on the CPU with one channel
+    throughout, every weight 1 and every bias 0, pools replaced by average pools of the same
+    window and stride, and no padding (for receptive_field: the input gradient of one output
+    pixel is then positive exactly on the input region it sees, and that region lies inside
+    the input).
     """
     torch = _torch()
-    nn = torch.nn
-    modules = []
-    shape = torch.Size((1, *input_shape))
-    with torch.device("cpu" if ones else "meta"):
-        for layer in layers:
-            kind = layer["type"]
+    nn, F = torch.nn, torch.nn.functional
+    built = []
+    shape = tuple(input_shape)
+    for layer in layers:
+        kind = layer["type"]
+        with torch.device("cpu" if ones else "meta"):
             if kind == "conv":
                 channels, padding = (1, 0) if ones else (layer["out_channels"], layer.get("padding", 0))
-                module = nn.Conv2d(shape[1], channels, _window(layer["kernel"]), layer.get("stride", 1), padding, dtype=torch.float64)
+                module = nn.Conv2d(shape[0], channels, _window(layer["kernel"]), layer.get("stride", 1), padding, dtype=torch.float64)
             elif kind == "pool":
                 window = _window(layer["size"])
-                stride = layer.get("stride", window)
-                module = (nn.AvgPool2d if ones else nn.MaxPool2d)(window, stride)
+                module = (nn.AvgPool2d if ones else nn.MaxPool2d)(window, layer.get("stride", window))
             elif kind == "flatten":
                 module = nn.Flatten()
             elif kind == "fc":
-                module = nn.Linear(shape[1], layer["out"], dtype=torch.float64)
+                module = nn.Linear(shape[0], layer["out"], dtype=torch.float64)
             else:
                 raise ValueError(f"unknown layer type {kind!r}")
-            if ones:
-                with torch.no_grad():
-                    for name, parameter in module.named_parameters():
-                        parameter.fill_(1.0 if name == "weight" else 0.0)
-            shape = module(torch.empty(shape, dtype=torch.float64, device="cpu" if ones else "meta")).shape
-            modules.append(module)
-    return modules
+        if ones:
+            with torch.no_grad():
+                for name, parameter in module.named_parameters():
+                    parameter.fill_(1.0 if name == "weight" else 0.0)
+        if kind in ("conv", "pool") and len(shape) == 3:
+            probe = torch.zeros((1, 1, *shape[1:]))
+            if kind == "conv":
+                probe = F.conv2d(probe, torch.zeros((1, 1, *module.kernel_size)), stride=module.stride, padding=module.padding)
+                shape = (module.out_channels, *probe.shape[2:])
+            else:
+                shape = (shape[0], *F.max_pool2d(probe, module.kernel_size, module.stride).shape[2:])
+        elif kind == "flatten" and len(shape) == 3:
+            shape = (shape[0] * shape[1] * shape[2],)
+        elif kind == "fc" and len(shape) == 1:
+            shape = (module.out_features,)
+        else:
+            raise RuntimeError(f"a {kind} layer cannot take an input of shape {shape}")
+        built.append((module, tuple(int(n) for n in shape)))
+    return built
 
 
 def network_shapes(input_shape, layers):
-    """The shape after each layer, from a meta tensor (no data) run through the modules."""
-    torch = _torch()
-    shapes = []
-    x = torch.empty((1, *input_shape), dtype=torch.float64, device="meta")
-    for module in torch_layers(input_shape, layers):
-        x = module(x)
-        shapes.append(tuple(int(n) for n in x.shape[1:]))
-    return tuple(shapes)
+    """The shape after each layer (see torch_layers)."""
+    return tuple(shape for _, shape in torch_layers(input_shape, layers))
 
 
 def parameter_count(input_shape, layers):
     """(total, per_layer): numel() of every parameter of each module."""
-    per_layer = tuple(int(sum(p.numel() for p in module.parameters())) for module in torch_layers(input_shape, layers))
+    per_layer = tuple(int(sum(p.numel() for p in module.parameters())) for module, _ in torch_layers(input_shape, layers))
     return int(sum(per_layer)), per_layer
 
 
@@ -410,7 +420,7 @@ def receptive_field(layers):
             side *= 2
     x = torch.zeros((1, 1, side, side), dtype=torch.float64, requires_grad=True)
     y = x
-    for module in modules:
+    for module, _ in modules:
         y = module(y)
     (gradient,) = torch.autograd.grad(y[0, :, 0, 0].sum(), x)
     rows = torch.nonzero(gradient[0, 0].abs().sum(dim=1)).flatten()
