@@ -26,6 +26,20 @@ _HOME = {
     "relu_backward": "layers",
     "softmax_cross_entropy": "layers",
     "LeNet": "lenet",
+    # Part 6: the classic networks after LeNet.
+    "network_shapes": "networks",
+    "parameter_count": "networks",
+    "receptive_field": "networks",
+    "global_avg_pool_forward": "blocks",
+    "global_avg_pool_backward": "blocks",
+    "batchnorm2d_forward": "blocks",
+    "batchnorm2d_backward": "blocks",
+    "residual_block_forward": "blocks",
+    "residual_block_backward": "blocks",
+    "bottleneck_block_forward": "blocks",
+    "bottleneck_block_backward": "blocks",
+    "dense_block_forward": "blocks",
+    "dense_block_backward": "blocks",
 }
 
 __all__ = list(_HOME)

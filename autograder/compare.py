@@ -175,6 +175,10 @@ def _compare_array(got: Any, expected: np.ndarray, tol: Tolerance, hidden: bool)
     return [Problem("compare.values", {**params, "expected": fmt(expected.flat[worst]), "got": fmt(got.flat[worst])})]
 
 
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
 def _as_integer(got: Any) -> int | None:
     if isinstance(got, bool) or isinstance(got, np.bool_):
         return None
@@ -242,6 +246,9 @@ def error_ratio(got: Any, expected: Any, tol: Tolerance) -> float:
         if not isinstance(got, dict) or set(got) != set(expected):
             return float("inf")
         return max((error_ratio(got[k], expected[k], tol) for k in expected), default=0.0)
+    if _is_integer(expected):
+        # Sizes and counts are exact, as compare() judges them: any other number is a mistake.
+        return 0.0 if _as_real(got) == int(expected) else float("inf")
     try:
         g = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError, OverflowError):
@@ -280,6 +287,9 @@ def close(got: Any, candidate: Any, tol: Tolerance) -> bool:
         return False
     if _is_scalar(got) and _is_scalar(candidate) and _is_integral(got) != _is_integral(candidate):
         return False  # 2.0 where the answer is the int 2 is a different answer
+    if _is_integer(candidate):
+        # Sizes and counts are exact: a parameter count one off is not "close" to a mistake's.
+        return _as_integer(got) == int(candidate)
     try:
         g = np.asarray(got, dtype=np.float64)
         c = np.asarray(candidate, dtype=np.float64)
@@ -345,7 +355,7 @@ def diagnose(
 
 
 def changed_arguments(before: Sequence[tuple[str, Any]], after: Sequence[Any]) -> list[str]:
-    """Names of the arguments a call modified in place (arrays and dicts of arrays)."""
+    """Names of the arguments a call modified in place (arrays, and lists and dicts holding them or other values)."""
     return [name for (name, old), new in zip(before, after) if not _same(old, new)]
 
 
@@ -353,6 +363,7 @@ def _same(old: Any, new: Any) -> bool:
     if isinstance(old, dict):
         return isinstance(new, dict) and set(old) == set(new) and all(_same(old[k], new[k]) for k in old)
     if isinstance(old, (list, tuple)):
+        # A network's list of layer dicts: an added default or a replaced entry is a change too.
         return isinstance(new, (list, tuple)) and len(old) == len(new) and all(_same(o, n) for o, n in zip(old, new))
     if isinstance(old, np.ndarray):
         return (
@@ -361,4 +372,7 @@ def _same(old: Any, new: Any) -> bool:
             and new.dtype == old.dtype
             and np.array_equal(old, new, equal_nan=True)
         )
-    return True  # scalars are immutable
+    if isinstance(old, (str, numbers.Number)):
+        # Immutable themselves, but an entry of a list or dict can be replaced by another value.
+        return type(new) is type(old) and (old == new or (old != old and new != new))
+    return True

@@ -4,12 +4,18 @@ Any unknown section or key, wrong type, non-positive limit, unknown exercise or
 check, or points that do not add up stops the grader with a ValueError that names
 the file, the table and the key, e.g.
     grading.toml: [limits] memory_mb must be a positive integer, got -5
+
+Assignments. Every exercise belongs to one assignment, graded and totalled on its own
+(an nbgrader assignment, a Gradescope assignment, its own total, late penalty and LMS
+column): the one its `assignment` key names, else DEFAULT_ASSIGNMENT (grades/policy.py
+reads the key, for the grader and for the grade-keeping alike). An optional
+[assignments.<id>] table holds that assignment's own settings.
 """
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -20,6 +26,8 @@ except ModuleNotFoundError:  # Python 3.10
 
 from .compare import Tolerance
 from .oracle import DEVICE_SETTINGS
+from .grades.late import PolicyError
+from .grades.policy import DEFAULT_ASSIGNMENT, assignment_of
 from .paths import GRADING_TOML
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -31,6 +39,8 @@ EXERCISE_TOLERANCE_KEYS = {"rtol": "tolerance", "atol": "tolerance", "gradcheck_
 
 
 MIN_MEMORY_MB = 256
+
+ASSIGNMENT_KEYS = ("written_points",)  # of an [assignments.<id>] table
 
 
 HIDDEN_CASE_MODES = ("per_course", "per_student")
@@ -76,6 +86,14 @@ class ExercisePolicy:
     check_points: Mapping[str, float]  # check id -> points, in the exercise's declared order
     tolerance: Tolerance
     gradcheck: Tolerance
+    assignment: str = DEFAULT_ASSIGNMENT
+
+
+@dataclass(frozen=True)
+class AssignmentSettings:
+    """An assignment's own settings ([assignments.<id>]; all optional)."""
+
+    written_points: float = 0.0  # each written question of its notebook, graded by hand in nbgrader
 
 
 @dataclass(frozen=True)
@@ -88,10 +106,35 @@ class GradingConfig:
     exercises: tuple[ExercisePolicy, ...]  # the graded exercises, in grading.toml's order
     source: str = ""
     isolation: IsolationSettings = IsolationSettings()
+    assignment_settings: Mapping[str, AssignmentSettings] = field(default_factory=dict)
 
     @property
     def total_points(self) -> float:
+        """The points of every exercise, all assignments together."""
         return sum(e.points for e in self.exercises)
+
+    @property
+    def assignment_ids(self) -> tuple[str, ...]:
+        """The assignments, in the order their first exercise appears in grading.toml."""
+        return tuple(dict.fromkeys(e.assignment for e in self.exercises))
+
+    def assignment_exercises(self, assignment: str) -> tuple[ExercisePolicy, ...]:
+        return tuple(e for e in self.exercises if e.assignment == assignment)
+
+    def assignment_points(self, assignment: str) -> float:
+        return sum(e.points for e in self.assignment_exercises(assignment))
+
+    def for_assignment(self, assignment: str) -> GradingConfig:
+        """This policy with only the exercises of one assignment (ValueError for an unknown one)."""
+        if assignment not in self.assignment_ids:
+            raise ValueError(f"{self.source or 'grading.toml'} has no assignment {assignment!r} (known: {', '.join(self.assignment_ids)})")
+        return replace(self, exercises=self.assignment_exercises(assignment))
+
+    def assignment(self, assignment: str) -> AssignmentSettings:
+        """The assignment's settings ([assignments.<id>], defaults where it has none)."""
+        if assignment not in self.assignment_ids:
+            raise KeyError(assignment)
+        return self.assignment_settings.get(assignment, AssignmentSettings())
 
     @property
     def exercise_ids(self) -> tuple[str, ...]:
@@ -166,6 +209,7 @@ def parse_config(data: Mapping, filename: str = "grading.toml") -> GradingConfig
     sections = ("grader", "limits", "policy", "tolerance", "gradcheck", "exercises")
     # Read by `convlab scoreboard`, the sandbox and grades/ (late work, overrides); validated here too.
     optional = ("scoreboard", "isolation", "late", "overrides")
+    optional += ("assignments",)  # each assignment's own settings ([assignments.<id>])
     for section in data:
         if section not in sections + optional:
             raise ValueError(f"{filename}: unknown section [{section}] (known: {', '.join(sections + optional)})")
@@ -239,7 +283,21 @@ def parse_config(data: Mapping, filename: str = "grading.toml") -> GradingConfig
                            isolation=isolation)
     if not config.total_points > 0:
         raise ValueError(f"{filename}: [exercises] points must add up to a positive total, got {config.total_points!r}")
-    return config
+    assignments = _assignments(read, data.get("assignments", {}), config.assignment_ids)
+    return replace(config, assignment_settings=assignments)
+
+
+def _assignments(read: _Reader, data: Any, used: tuple[str, ...]) -> dict[str, AssignmentSettings]:
+    """The [assignments.<id>] tables: each must name an assignment some exercise belongs to."""
+    data = read.table(data, "assignments", used)
+    settings = {}
+    for assignment, table in data.items():
+        where = f"assignments.{assignment}"
+        table = read.table(table, where, ASSIGNMENT_KEYS)
+        settings[assignment] = AssignmentSettings(
+            **{key: read.number(where, key, table[key], positive=False) for key in ASSIGNMENT_KEYS if key in table}
+        )
+    return settings
 
 
 def _isolation(read: _Reader, data: Any) -> IsolationSettings:
@@ -258,8 +316,12 @@ def _tolerance(read: _Reader, data: Any, table: str) -> Tolerance:
 
 def _exercise(read: _Reader, exercise_id: str, data: Any, check_ids, tolerance: Tolerance, gradcheck: Tolerance) -> ExercisePolicy:
     table = f"exercises.{exercise_id}"
-    data = read.table(data, table, ("points", "checks", *EXERCISE_TOLERANCE_KEYS), required=("points", "checks"))
+    data = read.table(data, table, ("points", "checks", "assignment", *EXERCISE_TOLERANCE_KEYS), required=("points", "checks"))
     points = read.number(table, "points", data["points"], positive=True)
+    try:
+        assignment = assignment_of(exercise_id, data, read.filename)
+    except PolicyError as error:
+        raise ValueError(str(error)) from None
     checks = read.table(data["checks"], f"{table}.checks", check_ids, required=check_ids)
     check_points = {c: read.number(f"{table}.checks", c, checks[c], positive=False) for c in check_ids}
     if abs(sum(check_points.values()) - points) > POINTS_SLACK * max(1.0, points):
@@ -268,4 +330,6 @@ def _exercise(read: _Reader, exercise_id: str, data: Any, check_ids, tolerance: 
     for key, group in EXERCISE_TOLERANCE_KEYS.items():
         if key in data:
             overrides[group][key.removeprefix("gradcheck_")] = read.number(table, key, data[key], positive=False)
-    return ExercisePolicy(exercise_id, points, check_points, Tolerance(**overrides["tolerance"]), Tolerance(**overrides["gradcheck"]))
+    return ExercisePolicy(
+        exercise_id, points, check_points, Tolerance(**overrides["tolerance"]), Tolerance(**overrides["gradcheck"]), assignment
+    )

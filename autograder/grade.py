@@ -325,6 +325,7 @@ class _ExerciseRun:
             checks=checks,
             error=self.error,
             seconds=round(time.perf_counter() - start, 4),
+            assignment=self.policy.assignment,
         )
         return result, self.timings
 

@@ -5,6 +5,10 @@ to students. Convolutions use F.conv2d, backward passes use autograd, pooling us
 F.max_pool2d / F.avg_pool2d (+ autograd), the true 1-D convolution is torch's conv1d
 with a flipped kernel, sizes are arithmetic, the nine kernels are the lecture's
 constants, and LeNet is a torch nn.Module loaded from a params dict by state_dict key.
+Part 6: a network's shapes and parameter counts come from nn modules built from its
+layer list (on the meta device), its receptive field from autograd through them, batch
+normalization from F.batch_norm in training mode, and the blocks from F.conv2d,
+torch.relu and torch.cat with autograd.
 
 Every function takes numpy arrays (the case's arguments, with the API function's
 signature) and returns float64 numpy arrays on the CPU. `configure()` picks the
@@ -358,6 +362,212 @@ def lenet_steps(params, batches, net_class=None):
     return lenet_backward(params, x, dlogits, net_class)
 
 
+# --- part 6: architecture arithmetic, from torch modules built from the layer list ---------------------
+
+
+def _window(value) -> tuple[int, int]:
+    return (value[0], value[1]) if isinstance(value, (tuple, list)) else (value, value)
+
+
+def torch_layers(input_shape, layers, *, ones: bool = False) -> list[tuple]:
+    """(nn module, the shape after it) for each layer of a layer list: conv -> Conv2d, pool ->
+    MaxPool2d, flatten -> Flatten, fc -> Linear, channels and widths taken from the shape that
+    reaches the layer.
+
+    The modules live on the meta device (parameter counts without memory), and each shape
+    comes from running a one-channel probe through torch's functional op with the module's
+    own kernel, stride and padding: torch's arithmetic, at no cost, and without the meta
+    device's forward pass, whose first use imports sympy (a second). Too small an input raises
+    RuntimeError, as torch does. With ones=True the modules are on the CPU with one channel
+    throughout, every weight 1 and every bias 0, pools replaced by average pools of the same
+    window and stride, and no padding (for receptive_field: the input gradient of one output
+    pixel is then positive exactly on the input region it sees, and that region lies inside
+    the input).
+    """
+    torch = _torch()
+    nn, F = torch.nn, torch.nn.functional
+    built = []
+    shape = tuple(input_shape)
+    for layer in layers:
+        kind = layer["type"]
+        with torch.device("cpu" if ones else "meta"):
+            if kind == "conv":
+                channels, padding = (1, 0) if ones else (layer["out_channels"], layer.get("padding", 0))
+                module = nn.Conv2d(shape[0], channels, _window(layer["kernel"]), layer.get("stride", 1), padding, dtype=torch.float64)
+            elif kind == "pool":
+                window = _window(layer["size"])
+                module = (nn.AvgPool2d if ones else nn.MaxPool2d)(window, layer.get("stride", window))
+            elif kind == "flatten":
+                module = nn.Flatten()
+            elif kind == "fc":
+                module = nn.Linear(shape[0], layer["out"], dtype=torch.float64)
+            else:
+                raise ValueError(f"unknown layer type {kind!r}")
+        if ones:
+            with torch.no_grad():
+                for name, parameter in module.named_parameters():
+                    parameter.fill_(1.0 if name == "weight" else 0.0)
+        if kind in ("conv", "pool") and len(shape) == 3:
+            probe = torch.zeros((1, 1, *shape[1:]))
+            if kind == "conv":
+                probe = F.conv2d(probe, torch.zeros((1, 1, *module.kernel_size)), stride=module.stride, padding=module.padding)
+                shape = (module.out_channels, *probe.shape[2:])
+            else:
+                shape = (shape[0], *F.max_pool2d(probe, module.kernel_size, module.stride).shape[2:])
+        elif kind == "flatten" and len(shape) == 3:
+            shape = (shape[0] * shape[1] * shape[2],)
+        elif kind == "fc" and len(shape) == 1:
+            shape = (module.out_features,)
+        else:
+            raise RuntimeError(f"a {kind} layer cannot take an input of shape {shape}")
+        built.append((module, tuple(int(n) for n in shape)))
+    return built
+
+
+def network_shapes(input_shape, layers):
+    """The shape after each layer (see torch_layers)."""
+    return tuple(shape for _, shape in torch_layers(input_shape, layers))
+
+
+def parameter_count(input_shape, layers):
+    """(total, per_layer): numel() of every parameter of each module."""
+    per_layer = tuple(int(sum(p.numel() for p in module.parameters())) for module, _ in torch_layers(input_shape, layers))
+    return int(sum(per_layer)), per_layer
+
+
+def receptive_field(layers):
+    """The extent of the input gradient of one output pixel, through weights of ones (see torch_layers)."""
+    torch = _torch()
+    side = 1
+    while True:
+        try:
+            modules = torch_layers((1, side, side), layers, ones=True)
+            break
+        except RuntimeError:  # the input is still smaller than one output pixel needs
+            side *= 2
+    x = torch.zeros((1, 1, side, side), dtype=torch.float64, requires_grad=True)
+    y = x
+    for module, _ in modules:
+        y = module(y)
+    (gradient,) = torch.autograd.grad(y[0, :, 0, 0].sum(), x)
+    rows = torch.nonzero(gradient[0, 0].abs().sum(dim=1)).flatten()
+    return int(rows.max() - rows.min() + 1)
+
+
+# --- part 6: the blocks, forward by torch.nn.functional, backward by autograd -----------------------------
+
+
+def global_avg_pool_forward(x):
+    return to_numpy(tensor(x).mean(dim=(2, 3)))
+
+
+def global_avg_pool_backward(delta_in, x):
+    torch = _torch()
+    xt = tensor(x, grad=True)
+    (dx,) = torch.autograd.grad(xt.mean(dim=(2, 3)), xt, grad_outputs=tensor(delta_in))
+    return to_numpy(dx)
+
+
+def batchnorm(x, gamma, beta, eps=1e-5):
+    """nn.BatchNorm2d in training mode: F.batch_norm(training=True), batch statistics, biased variance."""
+    F = _torch().nn.functional
+    return F.batch_norm(x, None, None, gamma, beta, training=True, momentum=0.0, eps=eps)
+
+
+def batchnorm2d_forward(x, gamma, beta, eps=1e-5):
+    with _torch().no_grad():
+        return to_numpy(batchnorm(tensor(x), tensor(gamma), tensor(beta), eps))
+
+
+def batchnorm2d_backward(delta_in, x, gamma, beta, eps=1e-5, norm=None):
+    """(dx, dgamma, dbeta) by autograd; norm(x, gamma, beta, eps) replaces the layer (to model a mistake)."""
+    torch = _torch()
+    xt, gt, bt = tensor(x, grad=True), tensor(gamma, grad=True), tensor(beta, grad=True)
+    y = (norm or batchnorm)(xt, gt, bt, eps)
+    return tuple(to_numpy(g) for g in torch.autograd.grad(y, (xt, gt, bt), grad_outputs=tensor(delta_in)))
+
+
+def _conv(x, params, name, stride=1, padding=0):
+    F = _torch().nn.functional
+    return F.conv2d(x, params[f"{name}.weight"], params.get(f"{name}.bias"), stride=stride, padding=padding)
+
+
+def shortcut(x, params, stride=1):
+    """x, or the 1x1 projection shortcut.weight at stride S (no bias)."""
+    return _conv(x, params, "shortcut", stride) if "shortcut.weight" in params else x
+
+
+def residual_branch(x, params, stride=1):
+    """F(x) = conv2(ReLU(conv1(x))), 3x3 convolutions with padding 1, conv1 at stride S."""
+    torch = _torch()
+    return _conv(torch.relu(_conv(x, params, "conv1", stride, 1)), params, "conv2", 1, 1)
+
+
+def residual_block(x, params, stride=1):
+    return _torch().relu(residual_branch(x, params, stride) + shortcut(x, params, stride))
+
+
+def bottleneck_branch(x, params, stride=1):
+    """conv3(ReLU(conv2(ReLU(conv1(x))))): 1x1, 3x3 with padding 1, 1x1."""
+    torch = _torch()
+    a1 = torch.relu(_conv(x, params, "conv1"))
+    a2 = torch.relu(_conv(a1, params, "conv2", 1, 1))
+    return _conv(a2, params, "conv3")
+
+
+def bottleneck_block(x, params, stride=1):
+    return _torch().relu(bottleneck_branch(x, params) + shortcut(x, params))
+
+
+def dense_block(x, params, num_layers):
+    """concat(x, out_0, ..., out_{L-1}), out_i = conv_i(ReLU(concat(x, out_0, ..., out_{i-1})))."""
+    torch = _torch()
+    features = [x]
+    for i in range(num_layers):
+        features.append(_conv(torch.relu(torch.cat(features, dim=1)), params, f"layer{i}", 1, 1))
+    return torch.cat(features, dim=1)
+
+
+def block_forward(block, x, params, *options):
+    """A block's output; block(x, params, *options) is one of the blocks above (or a wrong one)."""
+    torch = _torch()
+    with torch.no_grad():
+        return to_numpy(block(tensor(x), {name: tensor(value) for name, value in params.items()}, *options))
+
+
+def block_backward(block, delta_in, x, params, *options):
+    """The gradient of every parameter (params' keys, in order) and "x", by autograd."""
+    torch = _torch()
+    xt = tensor(x, grad=True)
+    tensors = {name: tensor(value, grad=True) for name, value in params.items()}
+    grads = torch.autograd.grad(block(xt, tensors, *options), [*tensors.values(), xt], grad_outputs=tensor(delta_in))
+    return {name: to_numpy(g) for name, g in zip([*tensors, "x"], grads)}
+
+
+def residual_block_forward(x, params, stride=1):
+    return block_forward(residual_block, x, params, stride)
+
+
+def residual_block_backward(delta_in, x, params, stride=1):
+    return block_backward(residual_block, delta_in, x, params, stride)
+
+
+def bottleneck_block_forward(x, params):
+    return block_forward(bottleneck_block, x, params)
+
+
+def bottleneck_block_backward(delta_in, x, params):
+    return block_backward(bottleneck_block, delta_in, x, params)
+
+
+def dense_block_forward(x, params, num_layers):
+    return block_forward(dense_block, x, params, num_layers)
+
+
+def dense_block_backward(delta_in, x, params, num_layers):
+    return block_backward(dense_block, delta_in, x, params, num_layers)
+
+
 # target (as the sandbox names it) -> the function giving its expected value.
 ORACLES = {
     "conv1d_full": conv1d_full,
@@ -380,4 +590,17 @@ ORACLES = {
     "LeNet.forward": lenet_forward,
     "LeNet.backward": lenet_backward,
     "LeNet.steps": lenet_steps,
+    "network_shapes": network_shapes,
+    "parameter_count": parameter_count,
+    "receptive_field": receptive_field,
+    "global_avg_pool_forward": global_avg_pool_forward,
+    "global_avg_pool_backward": global_avg_pool_backward,
+    "batchnorm2d_forward": batchnorm2d_forward,
+    "batchnorm2d_backward": batchnorm2d_backward,
+    "residual_block_forward": residual_block_forward,
+    "residual_block_backward": residual_block_backward,
+    "bottleneck_block_forward": bottleneck_block_forward,
+    "bottleneck_block_backward": bottleneck_block_backward,
+    "dense_block_forward": dense_block_forward,
+    "dense_block_backward": dense_block_backward,
 }

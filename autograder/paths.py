@@ -17,11 +17,14 @@ STUDENT_MODULES = (
     "pooling",
     "layers",
     "lenet",
+    # Part 6: the classic networks.
+    "networks",
+    "blocks",
 )
 
 # The files the course provides whole (no solution blocks): the grader always
 # uses its own copies, never a student's.
-PROVIDED_MODULES = ("__init__", "data", "training")
+PROVIDED_MODULES = ("__init__", "data", "training", "transforms")
 
 # API name -> the student module that defines it.
 API = {
@@ -43,4 +46,18 @@ API = {
     "relu_backward": "layers",
     "softmax_cross_entropy": "layers",
     "LeNet": "lenet",
+    # Part 6: the classic networks.
+    "network_shapes": "networks",
+    "parameter_count": "networks",
+    "receptive_field": "networks",
+    "global_avg_pool_forward": "blocks",
+    "global_avg_pool_backward": "blocks",
+    "batchnorm2d_forward": "blocks",
+    "batchnorm2d_backward": "blocks",
+    "residual_block_forward": "blocks",
+    "residual_block_backward": "blocks",
+    "bottleneck_block_forward": "blocks",
+    "bottleneck_block_backward": "blocks",
+    "dense_block_forward": "blocks",
+    "dense_block_backward": "blocks",
 }

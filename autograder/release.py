@@ -49,8 +49,9 @@ TASK_MARKER = "# TODO(student): implement {name} — see the docstring above."
 TASK_RAISE = 'raise NotImplementedError("{name}: not implemented yet")'
 
 # Top-level files of assignments/ written by hand, not generated from reference/. The provided
-# data.py and training.py live only there (reference/training.py loads assignments/training.py).
-HAND_WRITTEN = frozenset({"conftest.py", "data.py", "training.py"})
+# data.py, training.py and transforms.py live only there (reference/training.py loads
+# assignments/training.py; nothing of the reference needs the transforms).
+HAND_WRITTEN = frozenset({"conftest.py", "data.py", "training.py", "transforms.py"})
 
 AUTOGRADER_DIR = Path(__file__).resolve().parent
 STUDENT_DOCS_DIR = REPO_ROOT / "docs" / "student"

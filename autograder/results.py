@@ -1,14 +1,18 @@
 """One result model for a graded submission; every reporter renders this and nothing else.
 
 SubmissionResult
-  └── ExerciseResult (one per exercise id in grading.toml)
+  └── ExerciseResult (one per exercise id in grading.toml, naming its assignment)
         └── CheckResult (one per check: points earned from the fraction of cases passed)
               └── CaseResult (one case: passed, message, diagnosis, hidden or visible)
+
+Each assignment is totalled on its own (SubmissionResult.assignment_totals); a result
+of one assignment reads exactly as results did before assignments existed.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from .grades.policy import DEFAULT_ASSIGNMENT
 from .safe_text import clean
 
 
@@ -52,6 +56,7 @@ class ExerciseResult:
     checks: list[CheckResult] = field(default_factory=list)
     error: str | None = None  # the exercise could not run at all (crash, timeout, forbidden import...)
     seconds: float = 0.0
+    assignment: str = DEFAULT_ASSIGNMENT  # grading.toml's `assignment` of the exercise
 
     def __post_init__(self):
         self.title = clean(self.title)
@@ -64,6 +69,13 @@ class ExerciseResult:
     @property
     def points_possible(self) -> float:
         return round(sum(c.points_possible for c in self.checks), 4)
+
+
+@dataclass(frozen=True)
+class AssignmentTotal:
+    assignment: str
+    points: float
+    points_possible: float
 
 
 @dataclass
@@ -89,10 +101,26 @@ class SubmissionResult:
     def points_possible(self) -> float:
         return round(sum(e.points_possible for e in self.exercises), 4)
 
+    @property
+    def assignment_totals(self) -> list[AssignmentTotal]:
+        """Points per assignment, in the order the exercises list them."""
+        groups: dict[str, list[ExerciseResult]] = {}
+        for exercise in self.exercises:
+            groups.setdefault(exercise.assignment, []).append(exercise)
+        return [
+            AssignmentTotal(
+                assignment,
+                round(sum(e.points for e in exercises), 4),
+                round(sum(e.points_possible for e in exercises), 4),
+            )
+            for assignment, exercises in groups.items()
+        ]
+
     def to_dict(self) -> dict:
         data = asdict(self)
         data["points"] = self.points
         data["points_possible"] = self.points_possible
+        data["assignments"] = [asdict(total) for total in self.assignment_totals]
         for exercise, exercise_data in zip(self.exercises, data["exercises"]):
             exercise_data["points"] = exercise.points
             exercise_data["points_possible"] = exercise.points_possible

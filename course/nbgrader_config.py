@@ -1,7 +1,8 @@
 """nbgrader's configuration for the convlab course. Run nbgrader in this folder.
 
     nbgrader generate_assignment cnn     source/cnn/ -> release/cnn/ (nothing to strip: the
-                                         notebooks hold no solutions, the package holds stubs)
+                                         notebooks hold no solutions, the package holds stubs);
+                                         part 6 is the assignment classic_networks, likewise
     CONVLAB_SEED=<secret> nbgrader autograde cnn
     nbgrader generate_feedback cnn
     nbgrader export                      grades.csv
@@ -12,9 +13,9 @@ docs/instructor-guide.md for the whole cycle.
 import os
 
 from autograder.notebooks.course import (
-    ASSIGNMENT,
     CELL_TIMEOUT_SECONDS,
     COURSE_ID,
+    assignments,
     student_files,
 )
 
@@ -25,7 +26,7 @@ c.CourseDirectory.course_id = COURSE_ID
 
 # The student's work is assignments/<module>.py: autograde must grade those files, never
 # replace them with the stubs in source/ (it does so with every other file).
-c.Autograde.exclude_overwriting = {ASSIGNMENT: student_files()}
+c.Autograde.exclude_overwriting = {assignment: student_files() for assignment in assignments()}
 
 # Autograde runs the source notebook, not whatever cells a student added to the submitted one:
 # a cell in the grading kernel could change what the grade cells report.

@@ -281,3 +281,14 @@ def test_diagnosis_names_most_mistakes(grade):
 def test_every_newly_known_mistake_is_named(mistake, grade):
     graded = grade(mistake.name)
     assert graded.named(), f"{mistake.name}: expected {mistake.diagnosis}, saw {sorted(graded.diagnoses()) or 'none'}"
+
+
+PART6_MODULES = ("networks", "blocks")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mistake", [m for m in MISTAKES if m.module in PART6_MODULES], ids=lambda m: m.name)
+def test_every_part6_mistake_is_named(mistake, grade):
+    """Part 6 names every mistake of its zoo, not only most of them."""
+    graded = grade(mistake.name)
+    assert graded.named(), f"{mistake.name}: expected {mistake.diagnosis}, saw {sorted(graded.diagnoses()) or 'none'}"

@@ -213,6 +213,43 @@ def test_check_counts_missing_points_and_shows_the_diagnosis(engine, tmp_path, c
     assert engine.calls[0]["lang"] == "zh"
 
 
+def test_grade_and_check_keep_to_one_assignment_when_asked(engine, tmp_path, monkeypatch, capsys):
+    chosen = types.SimpleNamespace(grader=engine.config.grader, isolation=engine.config.isolation)
+    asked = []
+
+    def for_assignment(name):
+        asked.append(name)
+        if name != "classic_networks":
+            raise ValueError(f"grading.toml has no assignment {name!r} (known: cnn, classic_networks)")
+        return chosen
+
+    engine.config.for_assignment = for_assignment
+    monkeypatch.setenv(SEED_ENV, HIDDEN_SEED)
+    folder = str(student_folder(tmp_path / "alice"))
+    assert cli.main(["grade", folder, "--assignment", "classic_networks"]) == 0
+    assert cli.main(["check", folder, "--assignment", "classic_networks"]) == 0
+    assert [call["config"] for call in engine.calls] == [chosen, chosen]
+    assert cli.main(["grade", folder, "--assignment", "part7"]) == 2
+    assert "convlab grade: grading.toml has no assignment 'part7'" in capsys.readouterr().err
+    assert asked == ["classic_networks", "classic_networks", "part7"]
+
+
+def test_check_gives_one_verdict_per_assignment(engine, tmp_path, capsys, monkeypatch):
+    one_assignment = fake_result
+
+    def two_assignments(seed, seed_kind, full_marks):
+        result = one_assignment(seed, seed_kind, full_marks)
+        result.exercises.append(ExerciseResult("dense_block", "Dense block", [CheckResult("forward", "forward", 5.0, [CaseResult("hidden case 1", False, hidden=True)])], assignment="classic_networks"))
+        return result
+
+    monkeypatch.setattr(sys.modules[__name__], "fake_result", two_assignments)
+    assert cli.main(["check", str(student_folder(tmp_path / "mine"))]) == 0
+    assert capsys.readouterr().out.rstrip().splitlines()[-2:] == [
+        "cnn: Ready to submit: every check passes.",
+        "classic_networks: 5 points missing: see the TODO, FAIL and PART lines above.",
+    ]
+
+
 @pytest.mark.parametrize("layout", ["assignments", "."])
 def test_check_finds_the_students_folder(engine, tmp_path, monkeypatch, layout):
     student_folder(tmp_path / layout)
@@ -321,10 +358,26 @@ def test_the_reference_scores_full_marks(tmp_path):
 
 
 @pytest.mark.slow
+def test_part_six_is_graded_out_of_its_own_hundred(tmp_path):
+    scores = {}
+    for name, folder in (("reference", "reference"), ("stubs", "assignments")):
+        path = tmp_path / f"{name}.json"
+        done = run_convlab("grade", folder, "--assignment", "classic_networks", "--gradescope", str(path), env={SEED_ENV: HIDDEN_SEED})
+        assert done.returncode == 0, done.stderr
+        results = json.loads(path.read_text())
+        scores[name] = (results["score"], results["max_score"])
+        assert "network_shapes" in done.stdout and "conv2d_forward" not in done.stdout
+    assert scores == {"reference": (100.0, 100.0), "stubs": (0.0, 100.0)}
+
+
+@pytest.mark.slow
 def test_check_on_the_reference_is_ready_to_submit(tmp_path):
     done = run_convlab("check", str(student_folder(tmp_path / "mine")))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.rstrip().splitlines()[-1] == "Ready to submit: every check passes."
+    assert done.stdout.rstrip().splitlines()[-2:] == [
+        "cnn: Ready to submit: every check passes.",
+        "classic_networks: Ready to submit: every check passes.",
+    ]
 
 
 @pytest.mark.slow

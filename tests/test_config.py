@@ -27,7 +27,9 @@ def load_edited(tmp_path, old: str, new: str, name: str = "grading.toml"):
 def test_repository_policy_loads_with_every_exercise_and_100_points():
     config = load_config()
     assert config.exercise_ids == tuple(REGISTRY)
-    assert config.total_points == 100
+    assert config.assignment_ids == ("cnn", "classic_networks")
+    assert [config.assignment_points(a) for a in config.assignment_ids] == [100, 100]
+    assert config.total_points == 200
     for policy in config.exercises:
         assert tuple(policy.check_points) == REGISTRY[policy.exercise_id].check_ids
         assert sum(policy.check_points.values()) == pytest.approx(policy.points)
@@ -65,7 +67,29 @@ def test_an_exercise_can_override_its_tolerances(tmp_path):
 def test_leaving_an_exercise_out_drops_it_from_grading(tmp_path):
     config = load_edited(tmp_path, "[exercises.dilate]\npoints = 4\nchecks = { lecture = 1, hidden = 3 }\n", "")
     assert "dilate" not in config.exercise_ids
-    assert config.total_points == 96
+    assert config.assignment_points("cnn") == 96 and config.assignment_points("classic_networks") == 100
+
+
+def test_exercises_without_an_assignment_key_form_the_default_assignment(tmp_path):
+    path = tmp_path / "grading.toml"
+    text = ORIGINAL.replace('assignment = "classic_networks"\n', "")
+    path.write_text(text[: text.index("[assignments.classic_networks]")] + text[text.index("[scoreboard]") :])
+    config = load_config(path)
+    assert config.assignment_ids == ("cnn",)
+    assert {policy.assignment for policy in config.exercises} == {"cnn"}
+    assert config.assignment_points("cnn") == config.total_points == 200
+
+
+def test_part_six_is_an_assignment_of_its_own_with_written_question_points():
+    config = load_config()
+    part6 = ("network_shapes", "parameter_count", "receptive_field", "global_avg_pool",
+             "batchnorm2d", "residual_block", "bottleneck_block", "dense_block")
+    assert tuple(policy.exercise_id for policy in config.assignment_exercises("classic_networks")) == part6
+    assert config.exercise("lenet").assignment == "cnn"
+    assert config.assignment("classic_networks").written_points == 2
+    assert config.assignment("cnn").written_points == 0
+    with pytest.raises(KeyError):
+        config.assignment("part7")
 
 
 # --- every mistake is named, with file, table and key --------------------------------------
@@ -102,6 +126,11 @@ BAD_EDITS = [
     ("[policy]", "[policies]", "grading.toml: unknown section [policies]"),
     ("memory_mb = 2048", "memory_mb = 100", "grading.toml: [limits] memory_mb must be at least 256, got 100"),
     ('pick = "best"', 'pick = "worst"', "grading.toml: [scoreboard] pick: 'best' or 'latest', got 'worst'"),
+    ('[exercises.dense_block]\nassignment = "classic_networks"', '[exercises.dense_block]\nassignment = "Part 6"',
+     "grading.toml: [exercises.dense_block] assignment must be a lower-case name (letters, digits, _), got 'Part 6'"),
+    ("[assignments.classic_networks]", "[assignments.part7]", "grading.toml: [assignments] unknown key 'part7'"),
+    ("written_points = 2", "written_points = -2", "grading.toml: [assignments.classic_networks] written_points must be a non-negative number, got -2"),
+    ("written_points = 2", "written_points = 2\npoints = 100", "grading.toml: [assignments.classic_networks] unknown key 'points'"),
 ]
 
 

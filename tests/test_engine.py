@@ -332,7 +332,33 @@ def _lenet_last_bias_halved(params, x, dlogits):
     return {**grads, "fc3.bias": grads["fc3.bias"] / 2}
 
 
+def _bn_backward_no_mean_term(delta_in, x, gamma, beta, eps=1e-5):
+    dx, dgamma, dbeta = reference.batchnorm2d_backward(delta_in, x, gamma, beta, eps)
+    g = delta_in * gamma[None, :, None, None]
+    std = np.sqrt(x.var(axis=(0, 2, 3), keepdims=True) + eps)
+    return dx + g.mean(axis=(0, 2, 3), keepdims=True) / std, dgamma, dbeta
+
+
+def _with_gradient_changed(target, name, change):
+    def wrong(delta_in, x, params, *options):
+        grads = reference_call(target, (delta_in, x, params, *options), {})
+        return {**grads, name: change(grads[name], delta_in)}
+
+    return {target: wrong}
+
+
+def _residual_dx_from_the_branch_only(delta_in, x, params, stride=1):
+    grads = reference.residual_block_backward(delta_in, x, params, stride)
+    s = reference.residual_block_forward(x, params, stride)  # > 0 exactly where the final ReLU passes
+    shortcut = np.where(s > 0, delta_in, 0.0)
+    if "shortcut.weight" in params:
+        shortcut = reference.conv2d_backward(shortcut, x, params["shortcut.weight"], stride)[0]
+    return {**grads, "x": grads["x"] - shortcut}
+
+
 WRONG_BACKWARD = [
+    ("global_avg_pool", {"global_avg_pool_backward": lambda delta_in, x: reference.global_avg_pool_backward(delta_in, x) * x.shape[2] * x.shape[3]}, "delta_out"),
+    ("batchnorm2d", {"batchnorm2d_backward": _bn_backward_no_mean_term}, "dx"),
     ("conv2d_backward", {"conv2d_backward": _conv_backward_dw_doubled}, "dw"),
     ("max_pool", {"max_pool_backward": _max_pool_overwrite}, "delta_out"),
     ("relu", {"relu_backward": lambda delta_in, z: np.where(delta_in > 0, delta_in, 0.0)}, "delta_out"),
@@ -348,6 +374,27 @@ def test_a_wrong_backward_pass_fails_its_gradient_check(exercise_id, backward, n
     failed = [v for v in verdicts if not v.passed]
     assert failed
     assert all(v.worst > 10 * GRAD.rtol for v in failed)
+    assert any(name in str(p.params) for v in failed for p in v.problems)
+
+
+# A block's gradient checks follow random directions (through x, through every parameter) and
+# each gradient's largest entry. A mistake in one part of a large gradient moves a random
+# directional derivative only by that part's share, so a direction may fail by little more
+# than the tolerance; the largest entries fail by a wide margin.
+WRONG_BLOCK_BACKWARD = [
+    ("residual_block", {"residual_block_backward": _residual_dx_from_the_branch_only}, "x"),
+    ("residual_block", _with_gradient_changed("residual_block_backward", "conv1.weight", lambda g, d: -g), "conv1.weight"),
+    ("bottleneck_block", _with_gradient_changed("bottleneck_block_backward", "conv2.weight", lambda g, d: 0.5 * g), "conv2.weight"),
+    ("dense_block", _with_gradient_changed("dense_block_backward", "x", lambda g, d: d[:, : g.shape[1]].copy()), "x"),
+    ("dense_block", _with_gradient_changed("dense_block_backward", "layer0.weight", lambda g, d: 0.5 * g), "layer0.weight"),
+]
+
+
+@pytest.mark.parametrize("exercise_id, backward, name", WRONG_BLOCK_BACKWARD, ids=[f"{w[0]}-{w[2]}" for w in WRONG_BLOCK_BACKWARD])
+def test_a_wrong_block_backward_fails_its_gradient_checks(exercise_id, backward, name):
+    verdicts = [run_grad_case(c, caller(replace=backward), oracle_forward, GRAD.rtol, GRAD.atol) for e, c in grad_cases(2021) if e == exercise_id]
+    failed = [v for v in verdicts if not v.passed]
+    assert failed and max(v.worst for v in failed) > 10 * GRAD.rtol
     assert any(name in str(p.params) for v in failed for p in v.problems)
 
 
@@ -462,7 +509,9 @@ def failures(result) -> list[str]:
 def test_the_reference_scores_full_marks(tmp_path):
     result = grade_submission(build_submission(tmp_path / "ref"), seed=31337)
     assert failures(result) == []
-    assert result.points == result.points_possible == 100
+    assert [(t.assignment, t.points, t.points_possible) for t in result.assignment_totals] == [
+        ("cnn", 100, 100), ("classic_networks", 100, 100)
+    ]
     assert [e.exercise_id for e in result.exercises] == list(REGISTRY)
     assert (result.seed, result.seed_kind, result.submission) == (31337, "hidden", "ref")
     assert set(result.timings) == {"process_start", "oracle", "student_calls", "gradient_checks", "total"}
@@ -487,10 +536,26 @@ def _stub_folder(tmp_path) -> Path:
 @pytest.mark.slow
 def test_the_stubs_score_zero_saying_not_implemented(tmp_path):
     result = grade_submission(_stub_folder(tmp_path), seed=2021, seed_kind="public")
-    assert result.points == 0 and result.points_possible == 100
+    assert result.points == 0 and [(t.points, t.points_possible) for t in result.assignment_totals] == [(0, 100), (0, 100)]
     for exercise in result.exercises:
         messages = [case.message for check in exercise.checks for case in check.cases]
         assert any("not implemented" in m for m in messages), exercise.exercise_id
+
+
+@pytest.mark.slow
+def test_a_submission_of_parts_one_to_five_keeps_its_points(tmp_path):
+    """Handed in before part 6 existed (no networks.py, no blocks.py): parts 1 to 5 keep every point."""
+    config = load_config()
+    folder = build_submission(tmp_path / "parts1to5", omit=("networks", "blocks"))
+    alone = grade_submission(folder, seed=31337, config=config.for_assignment("cnn"))
+    assert failures(alone) == [] and (alone.points, alone.points_possible) == (100, 100)
+    everything = grade_submission(folder, seed=31337, config=config)
+    cnn, part6 = everything.assignment_totals
+    assert (cnn.assignment, cnn.points, cnn.points_possible) == ("cnn", 100, 100)
+    assert (part6.assignment, part6.points, part6.points_possible) == ("classic_networks", 0, 100)
+    assert outline(alone)["exercises"] == outline(everything)["exercises"][: len(alone.exercises)]
+    missing = {e.error or e.checks[0].cases[0].message for e in everything.exercises if e.assignment == "classic_networks"}
+    assert all("is missing from the submission" in text for text in missing), missing
 
 
 PLANTED = {

@@ -110,7 +110,7 @@ def test_grading_toml_validates_the_late_table(tmp_path):
     original = GRADING_TOML.read_text()
     path = tmp_path / "grading.toml"
     path.write_text(original + '\n[late]\ndeadline = 2026-12-01T23:59:00+01:00\npenalty_per_day = 10\n')
-    assert load_config(path).total_points == 100
+    assert load_config(path).assignment_points("cnn") == 100
     path.write_text(original + '\n[late]\ndeadline = 2026-12-01T23:59:00+01:00\npenalty = 10\n')
     with pytest.raises(ValueError, match=r"grading.toml: \[late\] unknown key 'penalty'"):
         load_config(path)
@@ -317,7 +317,8 @@ def test_export_command_end_to_end(tmp_path, capsys):
     config.write_text(GRADING_TOML.read_text() + '\n[late]\ndeadline = 2026-12-01T23:59:00+01:00\ngrace_minutes = 15\n'
                       'penalty_per_day = 10\nmax_penalty = 50\n\n[late.extensions]\ns042 = 2\n\n[overrides]\nfile = "private/overrides.csv"\n')
     (tmp_path / "private").mkdir()
-    (tmp_path / "private" / "overrides.csv").write_text(OVERRIDES + "zed,relu,1,typo\n")
+    # The repository's grading.toml has two assignments: a total override names the one it sets.
+    (tmp_path / "private" / "overrides.csv").write_text(OVERRIDES.replace(",total,", ",cnn,") + "zed,relu,1,typo\n")
     out = tmp_path / "canvas.csv"
     assert cli.main(["export", str(results), "--format", "canvas", "--out", str(out), "--config", str(config), "--column", "CNN lab (4711)"]) == 0
     assert out.read_text().splitlines()[1:] == ["s001,,,s001,,65.6", "s002,,,s002,,90", "s042,,,s042,,94"]
@@ -331,12 +332,32 @@ def test_export_command_end_to_end(tmp_path, capsys):
     assert "bad.csv line 2: points must be a number of 0 or more, got 'x'" in capsys.readouterr().err
 
 
-def test_repository_policy_has_one_assignment_of_every_exercise():
+def test_repository_policy_has_the_graders_assignments():
+    """One notion of assignment: grades/policy.py and the grader's config read the same `assignment` keys."""
     import tomllib
 
     policy = parse_policy(tomllib.loads(GRADING_TOML.read_text()))
-    assert policy.assignment_names == ("cnn",)
-    assert policy.exercise_ids == load_config().exercise_ids
+    config = load_config()
+    assert policy.assignment_names == config.assignment_ids == ("cnn", "classic_networks")
+    assert policy.exercise_ids == config.exercise_ids
+    for assignment in policy.assignments:
+        assert assignment.exercise_ids == tuple(p.exercise_id for p in config.assignment_exercises(assignment.name))
+
+
+def test_each_assignment_gets_its_own_total_and_penalty_and_an_ungraded_one_no_grade():
+    import tomllib
+
+    policy = parse_policy(tomllib.loads(GRADING_TOML.read_text() + '\n[late]\ndeadline = 2026-12-01T23:59:00+01:00\npenalty_per_day = 10\n'))
+    config = load_config()
+    possible = {p.exercise_id: p.points for p in config.exercises}
+    points = {**possible, "lenet": 5.0, "dense_block": 8.0}
+    grade = grade_of("s001", "2026-12-02T20:00:00+01:00", points, possible, policy)
+    assert [(a.assignment, a.raw_points, a.penalty, a.final_points, a.points_possible) for a in grade.assignments] == [
+        ("cnn", 90.0, 9.0, 81.0, 100.0), ("classic_networks", 90.0, 9.0, 81.0, 100.0),
+    ]
+    only_cnn = {e: v for e, v in possible.items() if e in policy.assignments[0].exercise_ids}
+    alone = grade_of("s001", None, only_cnn, only_cnn, policy)
+    assert [a.assignment for a in alone.assignments] == ["cnn"]  # a batch of parts 1 to 5 says nothing of part 6
 
 
 def test_the_scoreboard_ranks_final_points(tmp_path):
@@ -361,7 +382,7 @@ def test_the_commented_example_in_grading_toml_is_a_valid_policy(tmp_path):
     policy = parse_policy(tomllib.loads(path.read_text()), tmp_path)
     assert (policy.late.deadline, policy.late.penalty_per_day, policy.late.max_penalty) == (DEADLINE, 10.0, 50.0)
     assert policy.late.deadline_for("s042") == DEADLINE + timedelta(days=2) and policy.overrides_file == tmp_path / "private/overrides.csv"
-    assert config.total_points == 100
+    assert config.assignment_points("cnn") == config.assignment_points("classic_networks") == 100
 
 
 def test_convlab_autograde_gives_nbgrader_the_deadline_of_grading_toml(tmp_path, monkeypatch):

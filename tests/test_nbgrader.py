@@ -3,6 +3,10 @@
     nbgrader generate_assignment -> four students hand in -> CONVLAB_SEED=... nbgrader autograde
     -> nbgrader export -> nbgrader generate_feedback
 
+Both assignments: "cnn" (parts 1 to 5) and "classic_networks" (part 6, with written
+questions graded by hand). Part 6's students: the reference (who also answers the written
+questions), the stubs, and one whose dense block assigns instead of adding its gradients.
+
 The students: the reference's modules, the untouched stubs (plus a notebook cell that
 would make every grade cell report a point), a buggy one (flipped kernel, and a tampered
 provided module), and a hostile one (os._exit at import in pooling.py).
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import html
+import json
 import os
 import shutil
 import subprocess
@@ -31,6 +36,7 @@ from autograder.exercises import REGISTRY
 from autograder.grade import grade_submission, prepare
 from autograder.notebooks.build import assignment_dir, sync, write_course_config
 from autograder.notebooks.course import ASSIGNMENT, PACKAGE, student_files
+from autograder.notebooks.sanitize import is_answer_cell
 from autograder.paths import REFERENCE_DIR, STUDENT_MODULES
 from samples.mistakes import BY_NAME
 
@@ -50,6 +56,12 @@ VALUE_FORMATS = (repr, "{:.6f}".format, lambda v: np.format_float_positional(v, 
 SIGNIFICANT_DIGITS = 8
 
 CONFIG = load_config()
+PART6 = "classic_networks"
+PART6_CONFIG = CONFIG.for_assignment(PART6)
+PART6_STUDENTS = ("reference", "stubs", "dense_assigns")
+# The bug zoo's dense block that assigns each layer's share of a gradient instead of adding it.
+DENSE_ASSIGNS = BY_NAME["dense_grad_assigned"]
+PART6_NOTEBOOK = "part6_classic_networks"
 
 
 def nbgrader(course: Path, *args: str, seed: int | None = None) -> subprocess.CompletedProcess:
@@ -65,10 +77,10 @@ def nbgrader(course: Path, *args: str, seed: int | None = None) -> subprocess.Co
     return done
 
 
-def hand_in(course: Path, student: str, modules: Path | None) -> Path:
+def hand_in(course: Path, student: str, modules: Path | None, assignment: str = ASSIGNMENT) -> Path:
     """submitted/<student>/<assignment>/: the release as handed out, with the student's modules in assignments/."""
-    folder = course / "submitted" / student / ASSIGNMENT
-    shutil.copytree(course / "release" / ASSIGNMENT, folder)
+    folder = course / "submitted" / student / assignment
+    shutil.copytree(course / "release" / assignment, folder)
     for module in STUDENT_MODULES if modules is not None else ():
         shutil.copyfile(modules / f"{module}.py", folder / PACKAGE / f"{module}.py")
     return folder
@@ -80,6 +92,19 @@ def student_modules(tmp: Path) -> dict[str, Path | None]:
     pooling = hostile / "pooling.py"
     pooling.write_text("import os\nos._exit(3)\n" + pooling.read_text(encoding="utf-8"), encoding="utf-8")
     return {"reference": REFERENCE_DIR, "stubs": None, "buggy": buggy, "hostile": hostile}
+
+
+def answer_written_questions(path: Path) -> dict[str, str]:
+    """Write an answer into every answer cell of a notebook, as a student does in Jupyter; return them."""
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    answers = {}
+    for cell in notebook.cells:
+        if is_answer_cell(cell):
+            cell.source = answers[cell.metadata.nbgrader.grade_id] = f"Answer to {cell.metadata.nbgrader.grade_id}: a 227 input gives 55."
+    nbformat.write(notebook, path)
+    return answers
 
 
 def add_cheating_cell(path: Path) -> None:
@@ -106,28 +131,46 @@ def course(tmp_path_factory) -> Path:
         if student == "stubs":  # a cell added to a notebook must not run in the grading kernel
             add_cheating_cell(folder / f"{FIRST_NOTEBOOK}.ipynb")
     nbgrader(root, "autograde", ASSIGNMENT, seed=SEED)
+    sync(assignment_dir(root / "source", PART6), check=False, assignment=PART6)
+    nbgrader(root, "generate_assignment", PART6)
+    modules = tmp_path_factory.mktemp("part6")
+    part6 = {"reference": REFERENCE_DIR, "stubs": None, "dense_assigns": build_submission(modules / "dense", {DENSE_ASSIGNS.module: list(DENSE_ASSIGNS.replacements)})}
+    for student, folder in part6.items():
+        handed_in = hand_in(root, student, folder, PART6)
+        if student == "reference":
+            (root / "written_answers.json").write_text(json.dumps(answer_written_questions(handed_in / f"{PART6_NOTEBOOK}.ipynb")))
+    nbgrader(root, "autograde", PART6, seed=SEED)
     nbgrader(root, "export")
     nbgrader(root, "generate_feedback", ASSIGNMENT)
+    nbgrader(root, "generate_feedback", PART6)
     return root
 
 
 @pytest.fixture(scope="module")
 def convlab_results(course) -> dict:
-    """convlab's own grading of the very files each student handed in, with the same seed."""
+    """convlab's own grading of the very files each student handed in, with the same seed (parts 1 to 5)."""
     return {
-        student: grade_submission(course / "submitted" / student / ASSIGNMENT / PACKAGE, seed=SEED, config=CONFIG)
+        student: grade_submission(course / "submitted" / student / ASSIGNMENT / PACKAGE, seed=SEED, config=CONFIG.for_assignment(ASSIGNMENT))
         for student in STUDENTS
     }
 
 
-def gradebook_scores(course: Path) -> dict[str, dict[str, tuple[float, float]]]:
+@pytest.fixture(scope="module")
+def part6_results(course) -> dict:
+    return {
+        student: grade_submission(course / "submitted" / student / PART6 / PACKAGE, seed=SEED, config=PART6_CONFIG)
+        for student in PART6_STUDENTS
+    }
+
+
+def gradebook_scores(course: Path, assignment: str = ASSIGNMENT, students=STUDENTS) -> dict[str, dict[str, tuple[float, float]]]:
     """student -> grade cell id -> (score, max score), read from gradebook.db."""
     from nbgrader.api import Gradebook
 
     scores = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        for student in STUDENTS:
-            submission = gradebook.find_submission(ASSIGNMENT, student)
+        for student in students:
+            submission = gradebook.find_submission(assignment, student)
             scores[student] = {
                 grade.name: (grade.score, grade.max_score) for notebook in submission.notebooks for grade in notebook.grades
             }
@@ -148,17 +191,20 @@ def test_gradebook_equals_convlab_grade_cell_by_grade_cell(course, convlab_resul
 
 def test_the_csv_export_carries_convlab_totals(course, convlab_results):
     with open(course / "grades.csv", newline="", encoding="utf-8") as handle:
-        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
-    assert sorted(rows) == sorted(STUDENTS)
+        rows = {row["student_id"]: row for row in csv.DictReader(handle) if row["assignment"] == ASSIGNMENT}
+    # nbgrader lists every student of the gradebook; dense_assigns handed in part 6 only.
+    assert sorted(rows) == sorted(set(STUDENTS) | set(PART6_STUDENTS))
+    assert float(rows.pop("dense_assigns")["score"]) == 0.0
     for student, result in convlab_results.items():
-        assert (float(rows[student]["score"]), float(rows[student]["max_score"])) == (result.points, CONFIG.total_points)
+        assert (float(rows[student]["score"]), float(rows[student]["max_score"])) == (result.points, CONFIG.assignment_points(ASSIGNMENT))
 
 
 def test_no_grade_cell_wrote_to_stderr_or_failed(course):
     import nbformat
 
-    for student in STUDENTS:
-        for path in sorted((course / "autograded" / student / ASSIGNMENT).glob("*.ipynb")):
+    handed_in = [(student, ASSIGNMENT) for student in STUDENTS] + [(student, PART6) for student in PART6_STUDENTS]
+    for student, assignment in handed_in:
+        for path in sorted((course / "autograded" / student / assignment).glob("*.ipynb")):
             for cell in nbformat.read(path, as_version=4).cells:
                 if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
                     outputs = _coalesced(cell.outputs)
@@ -253,3 +299,43 @@ def test_nbgrader_validate_passes_the_reference(course, tmp_path):
     shutil.copytree(course / "submitted" / "reference" / ASSIGNMENT, folder)
     done = nbgrader(folder, "validate", "part4_pooling.ipynb")
     assert "Success! Your notebook passes all the tests." in done.stdout
+
+
+# ---------------------------------------------------------------- part 6, an assignment of its own
+
+
+def test_part6_gradebook_equals_convlab_and_leaves_the_written_questions_to_a_person(course, part6_results):
+    from nbgrader.api import Gradebook
+
+    gradebook = gradebook_scores(course, PART6, PART6_STUDENTS)
+    written = CONFIG.assignment(PART6).written_points
+    questions = {f"answer_{q}" for q in ("alexnet_input", "parameters", "receptive_fields", "residual", "invariance")}
+    for student, result in part6_results.items():
+        expected = {f"grade_{e.exercise_id}": (e.points, CONFIG.exercise(e.exercise_id).points) for e in result.exercises}
+        expected.update({question: (0.0, written) for question in questions})  # not graded yet: nbgrader counts 0
+        assert gradebook[student] == expected, student
+    totals = {student: result.points for student, result in part6_results.items()}
+    assert totals["reference"] == 100.0 and totals["stubs"] == 0.0
+    lost = {e.exercise_id for e in part6_results["dense_assigns"].exercises if e.points < CONFIG.exercise(e.exercise_id).points}
+    assert lost == {"dense_block"}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as book:
+        reference = book.find_submission(PART6, "reference")
+        assert reference.needs_manual_grade and reference.max_score == 100 + 5 * written
+
+
+def test_part6_written_answers_reach_the_autograded_notebook_and_the_feedback(course):
+    import nbformat
+
+    answers = json.loads((course / "written_answers.json").read_text())
+    graded = nbformat.read(course / "autograded" / "reference" / PART6 / f"{PART6_NOTEBOOK}.ipynb", as_version=4)
+    assert {cell.metadata.nbgrader.grade_id: cell.source for cell in graded.cells if is_answer_cell(cell)} == answers
+    page = html.unescape(" ".join((course / "feedback" / "reference" / PART6 / f"{PART6_NOTEBOOK}.html").read_text(encoding="utf-8").split()))
+    assert all(text in page for text in answers.values()) and "seed hidden" in page and str(SEED) not in page
+
+
+def test_part6_csv_rows_total_out_of_the_assignments_own_points(course, part6_results):
+    with open(course / "grades.csv", newline="", encoding="utf-8") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle) if row["assignment"] == PART6 and row["student_id"] in PART6_STUDENTS}
+    written = 5 * CONFIG.assignment(PART6).written_points
+    for student, result in part6_results.items():
+        assert (float(rows[student]["score"]), float(rows[student]["max_score"])) == (result.points, 100 + written)

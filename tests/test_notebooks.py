@@ -20,7 +20,7 @@ import pytest
 from autograder.config import load_config
 from autograder.exercises import REGISTRY
 from autograder.messages import catalog
-from autograder.nbgrade import NotebookGradingError, hidden_seed, training_plan
+from autograder.nbgrade import NotebookGradingError, hidden_seed, scaled, training_plan
 from autograder.notebooks.build import (
     BuildError,
     assignment_dir,
@@ -51,18 +51,30 @@ from submissions import build_submission
 CONFIG = load_config()
 # A solution line this long, found in a notebook, is a leak; shorter ones ("return out") are common.
 LEAK_MIN_CHARS = 30
+# Each assignment of grading.toml is an nbgrader assignment: course/source/<assignment>/.
+ASSIGNMENTS = CONFIG.assignment_ids
+
+
+def notebook_paths(source: Path) -> list[Path]:
+    """Every notebook of a built course/source/ folder, assignment by assignment."""
+    return [path for assignment in ASSIGNMENTS for path in sorted(assignment_dir(source, assignment).glob("*.ipynb"))]
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    """course/source/<assignment>/ as `convlab notebooks` builds it, in a folder of its own."""
-    folder = assignment_dir(tmp_path_factory.mktemp("course") / "source")
-    assert sync(folder, check=False, config=CONFIG)[1] is True
-    return folder
+    """course/source/ as `convlab notebooks` builds it (a folder per assignment), in a folder of its own."""
+    source = tmp_path_factory.mktemp("course") / "source"
+    for assignment in ASSIGNMENTS:
+        assert sync(assignment_dir(source, assignment), check=False, config=CONFIG, assignment=assignment)[1] is True
+    return source
 
 
-def built_notebooks(folder: Path) -> dict[str, dict]:
-    return {path.name: json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.ipynb"))}
+def built_notebooks(source: Path) -> dict[str, dict]:
+    return {path.name: json.loads(path.read_text(encoding="utf-8")) for path in notebook_paths(source)}
+
+
+def is_answer(cell: dict) -> bool:
+    return cell["metadata"]["nbgrader"].get("solution", False)
 
 
 def cell_text(cell: dict) -> str:
@@ -75,6 +87,18 @@ def cell_text(cell: dict) -> str:
 def test_the_repository_keeps_no_built_course_folder():
     tracked = subprocess.run(["git", "ls-files", "course"], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.split()
     assert tracked == ["course/nbgrader_config.py"]
+
+
+def test_each_assignment_gets_its_own_notebooks_and_the_whole_package():
+    assert ASSIGNMENTS == ("cnn", "classic_networks")
+    cnn, part6 = (render_course(CONFIG, assignment) for assignment in ASSIGNMENTS)
+    assert sorted(name for name in cnn if name.endswith(".ipynb")) == [
+        "part1_sizes_and_forward.ipynb", "part2_kernels.ipynb", "part3_backward.ipynb", "part4_pooling.ipynb", "part5_lenet.ipynb",
+    ]
+    assert [name for name in part6 if name.endswith(".ipynb")] == ["part6_classic_networks.ipynb"]
+    package = {name: data for name, data in cnn.items() if name.startswith(PACKAGE + "/")}
+    assert package == {name: data for name, data in part6.items() if name.startswith(PACKAGE + "/")}
+    assert {f"{PACKAGE}/{module}.py" for module in STUDENT_MODULES + PROVIDED_MODULES} <= set(package)
 
 
 def test_check_reports_each_kind_of_staleness_and_sync_repairs_it(tmp_path):
@@ -110,12 +134,14 @@ def test_the_command_builds_a_whole_nbgrader_course_folder(tmp_path, capsys):
 
     course = tmp_path / "course"
     assert command.notebooks(argparse.Namespace(course=course, check=True)) == command.EXIT_STALE
-    assert "stale: " in capsys.readouterr().out and not course.exists()
+    out = capsys.readouterr().out
+    assert all(f"stale: {course / 'source' / a}/" in out for a in ASSIGNMENTS) and not course.exists()
     assert command.notebooks(argparse.Namespace(course=course, check=False)) == command.EXIT_OK
     assert (course / "nbgrader_config.py").read_bytes() == COURSE_CONFIG.read_bytes()
-    assert stale_files(render_course(CONFIG), course / "source" / ASSIGNMENT) == {}
+    for assignment in ASSIGNMENTS:
+        assert stale_files(render_course(CONFIG, assignment), course / "source" / assignment) == {}
     assert command.notebooks(argparse.Namespace(course=course, check=True)) == command.EXIT_OK
-    assert "is up to date" in capsys.readouterr().out
+    assert capsys.readouterr().out.count("is up to date") == len(ASSIGNMENTS)
 
 
 def test_every_exercise_has_one_grade_cell_worth_its_points(built):
@@ -123,12 +149,26 @@ def test_every_exercise_has_one_grade_cell_worth_its_points(built):
     for notebook in built_notebooks(built).values():
         for cell in notebook["cells"]:
             meta = cell["metadata"]["nbgrader"]
-            if meta["grade"]:
+            if meta["grade"] and not is_answer(cell):
                 exercise_id = meta["grade_id"].removeprefix("grade_")
                 assert exercise_id not in graded, f"{exercise_id} graded twice"
                 graded[exercise_id] = meta["points"]
                 assert cell_text(cell).endswith(f'grade("{exercise_id}")'), "the float must be the cell's last expression"
     assert graded == {policy.exercise_id: policy.points for policy in CONFIG.exercises}
+
+
+def test_written_questions_are_answer_cells_graded_by_hand(built):
+    notebooks = built_notebooks(built)
+    answers = {
+        name: [(cell["id"], cell["metadata"]["nbgrader"]["points"], cell["cell_type"], cell_text(cell)) for cell in notebook["cells"] if is_answer(cell)]
+        for name, notebook in notebooks.items()
+    }
+    points = CONFIG.assignment("classic_networks").written_points
+    assert answers.pop("part6_classic_networks.ipynb") == [
+        (f"answer_{question}", points, "markdown", "YOUR ANSWER HERE")
+        for question in ("alexnet_input", "parameters", "receptive_fields", "residual", "invariance")
+    ]
+    assert all(found == [] for found in answers.values())  # parts 1 to 5 ask nothing in writing
 
 
 def test_parts_and_grading_toml_must_agree():
@@ -150,15 +190,17 @@ def test_cells_carry_valid_schema3_metadata_and_are_all_locked(built):
         assert len(ids) == len(set(ids)), name
         for cell in notebook.cells:
             meta = cell.metadata.nbgrader
-            assert (meta.locked, meta.solution, meta.schema_version) == (True, False, 3), (name, cell.id)
+            answer = meta.solution  # a written answer: the one kind of cell a student edits
+            assert (meta.locked, meta.schema_version) == (not answer, 3), (name, cell.id)
+            assert not answer or (cell.cell_type == "markdown" and meta.grade and meta.points > 0), (name, cell.id)
             assert cell.id == meta.grade_id
-            assert (cell.metadata.editable, cell.metadata.deletable) == (False, False)
+            assert (cell.metadata.editable, cell.metadata.deletable) == (answer, False)
 
 
 def test_saving_in_jupyter_changes_nothing(built):
     import nbformat
 
-    for path in sorted(built.glob("*.ipynb")):
+    for path in notebook_paths(built):
         text = path.read_text(encoding="utf-8")
         assert nbformat.writes(nbformat.reads(text, as_version=4)) + "\n" == text, path.name
 
@@ -203,8 +245,9 @@ def test_notebook_code_calls_the_students_functions_and_defines_none(built):
         assert imported & set(API), f"{name} imports none of the student's functions"
 
 
-def test_the_package_beside_the_notebooks_holds_the_stubs_and_no_solution(built):
-    folder = built / PACKAGE
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_package_beside_the_notebooks_holds_the_stubs_and_no_solution(built, assignment):
+    folder = assignment_dir(built, assignment) / PACKAGE
     stubs = render_assignments()
     for module in STUDENT_MODULES + PROVIDED_MODULES:
         expected = stubs.get(f"{module}.py") or (ASSIGNMENTS_DIR / f"{module}.py").read_text(encoding="utf-8")
@@ -241,10 +284,13 @@ def test_training_stops_while_autograding_and_shrinks_when_quick(monkeypatch):
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     monkeypatch.delenv("CONVLAB_NOTEBOOK_QUICK", raising=False)
     assert training_plan(2, 4000, 1000) == (2, 4000, 1000)
+    assert scaled(300, quick=20) == 300
     monkeypatch.setenv("CONVLAB_NOTEBOOK_QUICK", "1")
     assert training_plan(2, 4000, 1000) == (1, 256, 200)
+    assert scaled(300, quick=20) == 20
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     assert training_plan(2, 4000, 1000) == (0, 0, 0)
+    assert scaled(300, quick=20) == 0
 
 
 def test_nothing_reaches_stderr_while_quiet():
@@ -350,7 +396,7 @@ def test_the_source_notebook_replaces_whatever_was_submitted(built, tmp_path):
 
     source = tmp_path / "source" / ASSIGNMENT
     source.mkdir(parents=True)
-    original = built / "part4_pooling.ipynb"
+    original = assignment_dir(built, ASSIGNMENT) / "part4_pooling.ipynb"
     shutil.copyfile(original, source / original.name)
     submitted = nbformat.read(original, as_version=4)
     submitted.cells.insert(0, nbformat.v4.new_code_cell("import autograder.nbgrade as g; g.grade = lambda *a: 10.0"))
@@ -362,12 +408,43 @@ def test_the_source_notebook_replaces_whatever_was_submitted(built, tmp_path):
     assert [cell.source for cell in result.cells] == [cell.source for cell in nbformat.read(original, as_version=4).cells]
 
 
+def test_the_source_notebook_keeps_the_students_written_answers_and_nothing_else(built, tmp_path):
+    import nbformat
+    from traitlets.config import Config
+
+    from autograder.notebooks.sanitize import UseSourceNotebook
+
+    assignment = "classic_networks"
+    source = tmp_path / "source" / assignment
+    source.mkdir(parents=True)
+    original = assignment_dir(built, assignment) / "part6_classic_networks.ipynb"
+    shutil.copyfile(original, source / original.name)
+    submitted = nbformat.read(original, as_version=4)
+    answers = {}
+    for cell in submitted.cells:
+        meta = cell.metadata.nbgrader
+        if meta.solution:
+            cell.source = answers[meta.grade_id] = f"My answer to {meta.grade_id}: the floor formula gives 54."
+        elif cell.cell_type == "code" and meta.grade:
+            cell.source = "18.0"  # a grade cell rewritten: the source's comes back
+    submitted.cells.insert(3, nbformat.v4.new_markdown_cell("an added cell"))
+    config = Config()
+    config.CourseDirectory.root = str(tmp_path)
+    resources = {"nbgrader": {"assignment": assignment, "notebook": "part6_classic_networks", "student": "s", "db_url": ""}}
+    result, _ = UseSourceNotebook(config=config).preprocess(submitted, resources)
+    expected = nbformat.read(original, as_version=4).cells
+    assert len(answers) == 5 and len(result.cells) == len(expected)
+    for got, want in zip(result.cells, expected):
+        meta = want.metadata.nbgrader
+        assert got.source == (answers[meta.grade_id] if meta.solution else want.source), meta.grade_id
+
+
 # ---------------------------------------------------------------- every notebook, run on the reference
 
 
 def _reference_course(built: Path, folder: Path) -> Path:
     """The built notebooks beside an assignments/ package holding the reference's modules."""
-    for path in built.glob("*.ipynb"):
+    for path in notebook_paths(built):
         shutil.copyfile(path, folder / path.name)
     build_submission(folder / PACKAGE)  # the reference's modules and the provided ones
     return folder
@@ -381,8 +458,10 @@ def ensure_kernel() -> None:
         subprocess.run([sys.executable, *KERNEL_INSTALL], check=True, capture_output=True, timeout=120)
 
 
-# Pictures each notebook draws (part 5: two feature-map grids, the training curves, the maps after training).
-PICTURES = {"part1_sizes_and_forward": 2, "part2_kernels": 2, "part3_backward": 3, "part4_pooling": 3, "part5_lenet": 4}
+# Pictures each notebook draws (part 5: two feature-map grids, the training curves, the maps after training;
+# part 6: parameter bars, receptive fields, plain against residual, transformed digits, accuracy under transforms).
+PICTURES = {"part1_sizes_and_forward": 2, "part2_kernels": 2, "part3_backward": 3, "part4_pooling": 3, "part5_lenet": 4,
+            "part6_classic_networks": 5}
 
 
 @pytest.mark.slow
@@ -451,7 +530,7 @@ UNFINISHED_LINE = re.compile(r"^(\S+) is not implemented yet: write it in (assig
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(PICTURES))
-def test_run_all_on_the_stubs_goes_to_the_end_with_one_line_per_unfinished_function(tmp_path, monkeypatch, name):
+def test_run_all_on_the_stubs_goes_to_the_end_with_one_line_per_unfinished_function(built, tmp_path, monkeypatch, name):
     import nbformat
     from nbclient import NotebookClient
 
@@ -459,8 +538,9 @@ def test_run_all_on_the_stubs_goes_to_the_end_with_one_line_per_unfinished_funct
     monkeypatch.delenv("CONVLAB_SEED", raising=False)
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     monkeypatch.setenv("CONVLAB_NOTEBOOK_QUICK", "1")
-    shutil.copyfile(assignment_dir() / f"{name}.ipynb", tmp_path / f"{name}.ipynb")
-    shutil.copytree(assignment_dir() / PACKAGE, tmp_path / PACKAGE)  # the stubs, as students get them
+    folder = next(path.parent for path in notebook_paths(built) if path.stem == name)
+    shutil.copyfile(folder / f"{name}.ipynb", tmp_path / f"{name}.ipynb")
+    shutil.copytree(folder / PACKAGE, tmp_path / PACKAGE)  # the stubs, as students get them
     notebook = nbformat.read(tmp_path / f"{name}.ipynb", as_version=4)
     # As Jupyter's "Run all" does, stop at the first cell that fails.
     NotebookClient(notebook, timeout=600, kernel_name=KERNEL_NAME, resources={"metadata": {"path": str(tmp_path)}}).execute()

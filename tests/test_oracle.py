@@ -184,3 +184,31 @@ def test_lenet_params_load_by_state_dict_key():
         oracle.lenet_module({**params, "fc4.weight": np.zeros((1, 1))})
     x = digits(rng, 2)
     _assert_same(oracle.lenet_forward(params, x), _reference_call("LeNet.forward", (params, x), {}), "forward")
+
+
+# --- part 6: the figures the lecture and the literature quote ---------------------------------------
+
+
+def test_the_classic_networks_figures():
+    from autograder.exercises.networks import ALEXNET, LENET, VGG16
+
+    # VGG-16: 138,357,544 parameters (Simonyan and Zisserman), three quarters of them in fc6.
+    total, per_layer = oracle.parameter_count((3, 224, 224), VGG16)
+    assert total == 138_357_544 == reference.parameter_count((3, 224, 224), VGG16)[0]
+    assert per_layer[VGG16.index({"type": "fc", "out": 4096})] == 25088 * 4096 + 4096 == max(per_layer)
+    # The lecture's AlexNet: 227 in gives its 96x55x55 ... 256x6x6 table and about 60 million
+    # parameters (62,378,344 without the original's two GPU groups); the 224 it writes gives 54.
+    shapes = oracle.network_shapes((3, 227, 227), ALEXNET)
+    assert shapes[:8] == ((96, 55, 55), (96, 27, 27), (256, 27, 27), (256, 13, 13), (384, 13, 13), (384, 13, 13), (256, 13, 13), (256, 6, 6))
+    assert oracle.parameter_count((3, 227, 227), ALEXNET)[0] == 62_378_344
+    assert oracle.network_shapes((3, 224, 224), ALEXNET)[0] == (96, 54, 54)
+    assert oracle.parameter_count((3, 224, 224), ALEXNET)[0] == 50_844_008
+    # Its "65,000 neurons" are 659,272 outputs of the conv and fc layers: about 650,000.
+    layers = [layer["type"] for layer in ALEXNET]
+    assert sum(int(np.prod(s)) for kind, s in zip(layers, shapes) if kind in ("conv", "fc")) == 659_272
+    assert oracle.parameter_count((1, 32, 32), LENET)[0] == 61_706
+    # VGG's argument: stacked 3x3 convolutions see 3, 5, 7 pixels; the whole VGG-16 stack 212, AlexNet's 195.
+    conv3 = {"type": "conv", "out_channels": 1, "kernel": 3}
+    assert [oracle.receptive_field([conv3] * n) for n in (1, 2, 3)] == [3, 5, 7]
+    assert oracle.receptive_field(VGG16[:-4]) == reference.receptive_field(VGG16[:-4]) == 212
+    assert oracle.receptive_field(ALEXNET[:8]) == reference.receptive_field(ALEXNET[:8]) == 195

@@ -75,6 +75,23 @@ def two_exercise_result(seed: int = HIDDEN_SEED, seed_kind: str = "hidden") -> S
     return result
 
 
+def two_assignment_result() -> SubmissionResult:
+    """pooling_result (assignment cnn) plus a residual block of the part 6 assignment."""
+    result = pooling_result()
+    result.exercises.append(
+        ExerciseResult(
+            "residual_block",
+            "ResNet's residual block, forward and backward",
+            checks=[
+                CheckResult("forward", "forward with the identity shortcut", 3.0, [CaseResult("hidden case 1", True, hidden=True)]),
+                CheckResult("gradcheck", "agrees with the slope", 5.0, [CaseResult("hidden case 1", False, "slope", hidden=True)]),
+            ],
+            assignment="classic_networks",
+        )
+    )
+    return result
+
+
 # --- terminal table -------------------------------------------------------------------------------
 
 EXPECTED_TABLE = """\
@@ -117,6 +134,50 @@ def unfinished_result() -> SubmissionResult:
 
 def test_table_shows_partial_credit_failed_cases_and_footer():
     assert render_table(pooling_result(), width=72) == EXPECTED_TABLE
+
+
+EXPECTED_TWO_ASSIGNMENTS = """\
+convlab · bob
+════════════════════════════════════════════════════════════════════════
+cnn · Parts 1 to 5: convolution, pooling and LeNet
+PART   pooling  Max and mean pooling                               4 / 8
+         PASS   lecture examples                                   2 / 2
+         PART   overlapping windows · 2 of 3 cases failed          2 / 6
+           random case 2 · likely mistake: assign_instead_of_add
+             delta_out differs at [0, 0, 1, 1]: expected 3.5, got 2.
+             Overlapping windows must add their gradients.
+           hidden case 1 (hidden)
+             likely mistake: assign_instead_of_add
+             delta_out differs; the values match assigning instead of
+             adding.
+────────────────────────────────────────────────────────────────────────
+Total  cnn                                                         4 / 8
+
+classic_networks · Part 6: the classic networks after LeNet
+PART   residual_block  ResNet's residual block, forward and        3 / 8
+       backward
+         PASS   forward with the identity shortcut                 3 / 3
+         FAIL   agrees with the slope · 1 of 1 cases failed        0 / 5
+           hidden case 1 (hidden)
+             slope
+────────────────────────────────────────────────────────────────────────
+Total  classic_networks                                            3 / 8
+seed 2021 (public) · device cpu · torch 2.13.0 · numpy 2.4.6
+python 3.11.7
+time 1.50 s (oracle 0.25 s)
+grader 0.1.0"""
+
+
+def test_each_assignment_has_its_heading_and_its_own_total():
+    assert render_table(two_assignment_result(), width=72) == EXPECTED_TWO_ASSIGNMENTS
+    chinese = render_table(two_assignment_result(), width=72, lang="zh").splitlines()
+    assert "classic_networks · 第 6 部分：LeNet 之后的经典网络" in chinese
+    assert [line.split() for line in chinese if line.startswith("总分")] == [["总分", "cnn", "4", "/", "8"], ["总分", "classic_networks", "3", "/", "8"]]
+
+
+def test_one_assignment_keeps_a_single_total_line():
+    table = render_table(pooling_result(), width=72)
+    assert "Total · " not in table and "cnn" not in table
 
 
 def test_a_passed_exercise_and_a_passing_check_take_one_line_and_hide_their_messages():
@@ -294,6 +355,17 @@ def test_overview_has_one_row_per_submission():
     ]
 
 
+def test_overview_adds_a_total_per_assignment_when_there_are_several():
+    table = render_overview([two_assignment_result(), pooling_result()], width=100)
+    assert table.splitlines() == [
+        "submission  Total  cnn  classic_networks  pooling  residual_block",
+        "─" * 65,
+        "max            16    8                 8        8               8",
+        "bob             7    4                 3        4               3",
+        "bob             4    4                 -        4               -",
+    ]
+
+
 def test_overview_splits_headings_and_deals_columns_into_blocks_when_too_wide():
     ids = ["conv1d_full", "conv_output_size", "pad2d", "conv2d_forward", "conv2d_backward", "max_pool", "lenet"]
     result = SubmissionResult("reference", 2021, "public", [ExerciseResult(i, i, [CheckResult("c", "c", 2.5, [CaseResult("x", True)])]) for i in ids])
@@ -327,6 +399,49 @@ def test_gradescope_scores_add_up_to_the_total():
     assert doc["execution_time"] == 1.5
     assert doc["stdout_visibility"] == "hidden"
     json.dumps(doc, allow_nan=False)
+
+
+def test_gradescope_lists_each_assignments_total_and_scores_their_sum():
+    doc = gradescope_results(two_assignment_result())
+    assert (doc["score"], sum(test["max_score"] for test in doc["tests"])) == (7.0, 16.0)
+    assert doc["output"].splitlines()[:2] == [
+        "Total · cnn (Parts 1 to 5: convolution, pooling and LeNet): 4 / 8",
+        "Total · classic_networks (Part 6: the classic networks after LeNet): 3 / 8",
+    ]
+    assert gradescope_results(pooling_result())["output"].splitlines()[0] == "Total: 4 / 8"
+
+
+def test_summary_totals_each_assignment():
+    data = summary(two_assignment_result())
+    assert data["assignments"] == {"cnn": {"points": 4.0, "points_possible": 8.0}, "classic_networks": {"points": 3.0, "points_possible": 8.0}}
+    assert data["exercises"]["residual_block"]["assignment"] == "classic_networks"
+    assert (data["points"], data["points_possible"]) == (7.0, 16.0)
+    assert two_assignment_result().to_dict()["assignments"] == [
+        {"assignment": "cnn", "points": 4.0, "points_possible": 8.0},
+        {"assignment": "classic_networks", "points": 3.0, "points_possible": 8.0},
+    ]
+
+
+def test_grades_csv_adds_each_assignments_totals_when_there_are_several():
+    import csv
+    import io
+
+    from autograder.batch.export import grades_csv
+
+    def record(name, result):
+        exercises = [{"id": e.exercise_id, "points": e.points, "points_possible": e.points_possible, "assignment": e.assignment} for e in result.exercises]
+        return {"submission": name, "student": name, "status": "graded", "points": result.points, "points_possible": result.points_possible, "exercises": exercises}
+
+    older = record("carol", pooling_result())
+    for exercise in older["exercises"]:
+        del exercise["assignment"]  # a record written before assignments existed: the default one
+    rows = list(csv.DictReader(io.StringIO(grades_csv([record("bob", two_assignment_result()), older]))))
+    per_assignment = [f"{column}_{name}" for name in ("cnn", "classic_networks") for column in ("raw_points", "penalty", "final_points", "points_possible")]
+    assert list(rows[0])[:17] == ["submission", "student", "status", "submitted_at", "raw_points", "days_late", "penalty",
+                                  "final_points", "points_possible", *per_assignment]
+    assert [[r[column] for column in per_assignment] for r in rows] == [["4", "", "4", "8", "3", "", "3", "8"], ["4", "", "4", "8", "", "", "", ""]]
+    single = list(csv.DictReader(io.StringIO(grades_csv([older]))))
+    assert not any(column.endswith("_cnn") for column in single[0])
 
 
 def test_gradescope_has_one_test_per_check_plus_hidden_details():
@@ -382,9 +497,10 @@ def test_summary_for_the_scoreboard():
         "points": 4.0,
         "points_possible": 12.0,
         "exercises": {
-            "pooling": {"points": 4.0, "points_possible": 8.0, "ran": True},
-            "conv_forward": {"points": 0.0, "points_possible": 4.0, "ran": False},
+            "pooling": {"points": 4.0, "points_possible": 8.0, "ran": True, "assignment": "cnn"},
+            "conv_forward": {"points": 0.0, "points_possible": 4.0, "ran": False, "assignment": "cnn"},
         },
+        "assignments": {"cnn": {"points": 4.0, "points_possible": 12.0}},
         "seed_kind": "hidden",
         "environment": ENVIRONMENT,
         "timings": {"total": 1.5, "oracle": 0.25},

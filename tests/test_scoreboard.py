@@ -220,6 +220,35 @@ def test_latest_pick_and_json(results, tmp_path):
     assert data["histograms"]["bins"] == 10 and sum(data["histograms"]["counts"]["total"]) == len(data["rows"]) == 7
 
 
+def test_a_board_of_two_assignments_totals_each(tmp_path):
+    folder = tmp_path / "RESULTS"
+    write_results(folder, [("s1", (1.0, 0.5, 0.25), None, None, "2024-03-01T10:00:00+00:00"),
+                           ("s2", (0.5, 1.0, 1.0), None, None, "2024-03-01T11:00:00+00:00")])
+    for record_file in folder.glob("submissions/*/record.json"):  # lenet's points become part 6's dense block's
+        record = json.loads(record_file.read_text())
+        for exercise in record["exercises"]:
+            if exercise["id"] == "lenet":
+                exercise.update(id="dense_block", title="DenseNet's dense block, forward and backward")
+            exercise["assignment"] = "classic_networks" if exercise["id"] == "dense_block" else "cnn"
+        record_file.write_text(json.dumps(record))
+    site = tmp_path / "site"
+    process = run_scoreboard(folder, "--out", site, "--pseudonyms", tmp_path / "private" / "map.json")
+    assert process.returncode == 0, process.stderr
+    rows = site_rows(site)
+    assert list(rows[0])[:6] == ["rank", "pseudonym", "points", "points_possible", "points_cnn", "points_classic_networks"]
+    assert sorted((r["points"], r["points_cnn"], r["points_classic_networks"]) for r in rows) == [("26.75", "23", "3.75"), ("40", "25", "15")]
+    data = json.loads((site / "scoreboard.json").read_text())
+    assert data["assignments"] == [{"id": "cnn", "points_possible": 32.0}, {"id": "classic_networks", "points_possible": 15.0}]
+    page = (site / "index.html").read_text()
+    assert '<button type="button">The classic networks after LeNet</button><span class="max">of 15</span>' in page
+
+
+def test_one_assignment_adds_no_columns(built):
+    site, _, _ = built
+    assert list(site_rows(site)[0])[4] == "conv2d_forward"
+    assert json.loads((site / "scoreboard.json").read_text())["assignments"] == []
+
+
 def test_the_map_must_stay_out_of_the_site(results, tmp_path):
     site = tmp_path / "site"
     process = run_scoreboard(results, "--out", site, "--pseudonyms", site / "private.json")

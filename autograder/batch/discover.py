@@ -90,6 +90,11 @@ def discover(root: Path, assignment: str | None = None) -> list[Submission]:
     return sorted(found, key=lambda s: (s.name, s.key))
 
 
+def is_nbgrader_course(root: Path) -> bool:
+    """Whether root is laid out as nbgrader's course folder (it holds submitted/)."""
+    return _nbgrader_root(Path(root)) is not None
+
+
 def _nbgrader_root(root: Path) -> Path | None:
     if (root / NBGRADER_FOLDER).is_dir() and not (root / NBGRADER_FOLDER).is_symlink():
         return root / NBGRADER_FOLDER

@@ -15,15 +15,15 @@ from pathlib import Path
 
 from ..grades.final import StudentGrade, grade_of_record
 from ..grades.overrides import Override
-from ..grades.policy import Assignment, GradePolicy, DEFAULT_ASSIGNMENT
+from ..grades.policy import Assignment, GradePolicy
 from ..report.atomic import write_json_atomic
-from .export import exercise_columns, write_grades_csv
+from .export import record_assignments, write_grades_csv
 from .store import GRADE_FILE, submission_folder
 
 
 def default_policy(records: list[dict]) -> GradePolicy:
-    """No late policy, no overrides, one assignment of every exercise the records hold."""
-    return GradePolicy((Assignment(DEFAULT_ASSIGNMENT, tuple(exercise_columns(records))),))
+    """No late policy, no overrides; the assignments the records' exercises belong to."""
+    return GradePolicy(tuple(Assignment(name, tuple(ids)) for name, ids in record_assignments(records).items()))
 
 
 def grades_of(records: list[dict], policy: GradePolicy | None, overrides: list[Override] = ()) -> dict[str, StudentGrade]:

@@ -58,8 +58,9 @@ def file_fingerprint(path: Path) -> str:
 
 
 # Tables of grading.toml that never change a grading result: a new deadline, an extension,
-# an overrides file or the scoreboard's title must not make a rerun grade everything again.
-NOT_GRADING_TABLES = ("late", "overrides", "scoreboard")
+# an overrides file, the scoreboard's title or the points of a notebook's written questions
+# (graded by hand in nbgrader) must not make a rerun grade everything again.
+NOT_GRADING_TABLES = ("late", "overrides", "scoreboard", "assignments")
 
 
 def policy_fingerprint(path: Path) -> str:

@@ -333,6 +333,7 @@ def store_outcome(results: Path, submission: Submission, intake: Intake, content
         exercises=[
             {
                 "id": e.exercise_id, "title": e.title, "points": e.points, "points_possible": e.points_possible, "ran": e.error is None,
+                "assignment": e.assignment,
                 **({} if intake.refusal else failure_summary(e, lang)),
             }
             for e in result.exercises

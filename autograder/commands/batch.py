@@ -40,7 +40,12 @@ def batch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", metavar="N", type=_positive_int, help="worker processes (default: one per core)")
     parser.add_argument("--shard", metavar="i/n", help="grade only shard i of n (1-based), e.g. 2/4; join the shards with `convlab merge`")
     parser.add_argument("--dask", metavar="ADDRESS", help="grade on a Dask cluster: its scheduler address (tcp://host:8786), or local:N for N local workers")
-    parser.add_argument("--assignment", metavar="NAME", help="with nbgrader's layout: the assignment folder to grade (needed when there are several)")
+    parser.add_argument(
+        "--assignment",
+        metavar="NAME",
+        help="grade only the exercises of this assignment (grading.toml's `assignment`); with nbgrader's layout, "
+        "also the assignment folder to grade (needed when there are several)",
+    )
     parser.add_argument("--config", metavar="FILE", type=Path, help="grading policy to use (default: the repository's grading.toml)")
     parser.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the messages (default: en)")
     parser.add_argument("--speed", action="store_true", help="also time conv2d_forward and a LeNet step against the reference, for grades.csv (about 3 s per submission)")
@@ -59,7 +64,7 @@ def merge_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from ..batch.discover import DiscoveryError
+    from ..batch.discover import DiscoveryError, is_nbgrader_course
     from ..batch.executors import default_jobs
     from ..batch.fingerprint import policy_fingerprint
     from ..batch.run import BatchOptions, BatchRefused, run_batch
@@ -79,18 +84,27 @@ def _batch(args: argparse.Namespace) -> int:
     seed, seed_kind = resolve_seed(args.seed, public_seed=grader_setting(config, "public_seed"), seed_env=grader_setting(config, "seed_env"), environ=os.environ)
     protect_grader_process(config.grader.seed_env)  # the workers it starts never see the seed's variable
     config, _ = checked_isolation(config, args.isolation, seed_kind, args.allow_weak_isolation)
+    config_sha = policy_fingerprint(args.config or GRADING_TOML)
+    folder_assignment = args.assignment
+    if args.assignment in config.assignment_ids:
+        # One course assignment: its exercises only. A result graded on another selection
+        # is never reused, so the selection is part of the policy's fingerprint.
+        config = config.for_assignment(args.assignment)
+        config_sha += f"+assignment={args.assignment}"
+        if not is_nbgrader_course(submissions):
+            folder_assignment = None
     options = BatchOptions(
         submissions=submissions,
         results=args.out,
         seed=seed,
         seed_kind=seed_kind,
         config=config,
-        config_sha=policy_fingerprint(args.config or GRADING_TOML),
+        config_sha=config_sha,
         lang=args.lang,
         jobs=args.jobs or default_jobs(),
         shard=shard,
         dask=args.dask,
-        assignment=args.assignment,
+        assignment=folder_assignment,
         force=args.force,
         measure_speed=args.speed,
         dask_security=dask_security(args.dask, args.dask_tls, seed_kind),

@@ -59,7 +59,6 @@ def _export(args: argparse.Namespace) -> int:
 
     existing_folder(args.results)
     policy, overrides = load_grade_policy(args.config, args.overrides)
-    columns = _columns(args.column, policy.assignment_names)
     try:
         entries = read_entries(args.results, args.assignment)
     except SourceError as error:
@@ -81,6 +80,10 @@ def _export(args: argparse.Namespace) -> int:
         for student, e in latest.items()
     }
     warnings += [f"overrides line {o.line}: no grade for {o.student!r} in {args.results}" for o in overrides if o.student not in graded]
+    # One column per assignment these results grade: a batch of one assignment (or an nbgrader
+    # gradebook's one assignment) adds no empty column that would overwrite or create another.
+    present = {part.assignment for item in graded.values() for part in item.grade.assignments}
+    columns = _columns(args.column, tuple(name for name in policy.assignment_names if name in present) or policy.assignment_names)
     if (Path(args.results) / "batch.json").is_file():  # keep each submission's grade.json current
         records = [r for e in entries if e.key and (r := read_record(args.results, e.key))]
         finalize(args.results, records, policy, overrides)

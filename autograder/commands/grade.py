@@ -1,7 +1,8 @@
 """`convlab grade` (instructors, CI, Gradescope) and `convlab check` (students).
 
     convlab grade SUBMISSION [--seed S] [--json FILE] [--gradescope FILE] [--lang en|zh] [--config FILE]
-    convlab check [FOLDER] [--lang en|zh]
+                  [--assignment NAME]
+    convlab check [FOLDER] [--lang en|zh] [--assignment NAME]
 
 Both grade a folder holding the student modules (a copy of the assignments package,
 or just its files) and print the table. `grade` uses the hidden seed (see
@@ -44,6 +45,24 @@ def _add_lang(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the messages (default: en)")
 
 
+def _add_assignment(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--assignment",
+        metavar="NAME",
+        help="grade only the exercises of this assignment (grading.toml's `assignment`, e.g. cnn or classic_networks; default: all)",
+    )
+
+
+def selected_config(config, assignment: str | None):
+    """The policy, or its exercises of one assignment only; a CommandError names an unknown one."""
+    if assignment is None:
+        return config
+    try:
+        return config.for_assignment(assignment)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+
+
 def grade_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `convlab grade`."""
     parser.add_argument("submission", metavar="SUBMISSION", help="folder holding the student's modules (their assignments package, or just its files)")
@@ -53,6 +72,7 @@ def grade_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", type=Path, help="grading policy to use (default: the repository's grading.toml)")
     parser.add_argument("--student", metavar="ID", help="the student's id: with grading.toml hidden_cases = \"per_student\", their own hidden cases")
     isolation_arguments(parser)
+    _add_assignment(parser)
     _add_lang(parser)
 
 
@@ -64,6 +84,7 @@ def check_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="?",
         help="folder holding your modules (default: ./assignments, or the current folder if it holds them)",
     )
+    _add_assignment(parser)
     _add_lang(parser)
 
 
@@ -93,7 +114,7 @@ def _grade(args: argparse.Namespace) -> int:
     folder = existing_folder(args.submission)
     if args.seed is not None:
         parse_seed(args.seed, "--seed")  # a typo is reported before the config is even read
-    config = load_grading_config(args.config)
+    config = selected_config(load_grading_config(args.config), args.assignment)
     seed, seed_kind = resolve_seed(
         args.seed,
         public_seed=config.grader.public_seed,
@@ -126,10 +147,9 @@ def default_check_folder(cwd: Path) -> Path:
     )
 
 
-def verdict(result, lang: str = "en") -> str:
-    """ "Ready to submit ..." at full marks, else how many points are missing."""
-    missing = result.points_possible - result.points
-    if missing <= FULL_MARKS_TOLERANCE and result.points_possible > 0:
+def _verdict(points: float, possible: float, lang: str) -> str:
+    missing = possible - points
+    if missing <= FULL_MARKS_TOLERANCE and possible > 0:
         return label(lang, "ready")
     if abs(missing - 1) <= FULL_MARKS_TOLERANCE:
         return label(lang, "missing_one")
@@ -149,9 +169,18 @@ def next_step(result, lang: str = "en") -> str:
                  todo=len(todo), function=functions[0], file=f"{PACKAGE_FOLDER}/{file}")
 
 
+def verdict(result, lang: str = "en") -> str:
+    """ "Ready to submit ..." at full marks, else how many points are missing; one line per
+    assignment ("cnn: ...") when the result holds several."""
+    totals = result.assignment_totals
+    if len(totals) <= 1:
+        return _verdict(result.points, result.points_possible, lang)
+    return "\n".join(f"{t.assignment}: {_verdict(t.points, t.points_possible, lang)}" for t in totals)
+
+
 def _check(args: argparse.Namespace) -> int:
     folder = existing_folder(args.folder) if args.folder else default_check_folder(Path.cwd())
-    config = load_grading_config()
+    config = selected_config(load_grading_config(), getattr(args, "assignment", None))
     seed = config.grader.public_seed
     name = folder.resolve().name
     result = grade_folder(locate_modules(folder), seed=seed, seed_kind="public", config=config, lang=args.lang, name=name)

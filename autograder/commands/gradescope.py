@@ -1,6 +1,10 @@
 """`convlab gradescope OUT.zip`: build the autograder zip to upload on Gradescope's "Configure Autograder".
 
-    convlab gradescope OUT.zip [--seed S] [--config FILE] [--lang en|zh]
+    convlab gradescope OUT.zip [--seed S] [--config FILE] [--lang en|zh] [--assignment NAME]
+
+One zip grades one course assignment (grading.toml's `assignment`, e.g. cnn or
+classic_networks): a Gradescope assignment of its own, with its own points. --assignment
+names it; it may be left out only when grading.toml has a single assignment.
 
 The hidden seed is chosen as for `convlab grade` (--seed, else $CONVLAB_SEED) and must not be
 the public one: students would have rehearsed its cases. See autograder/gradescope/ and the
@@ -25,6 +29,9 @@ def gradescope_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", metavar="S", help="the hidden seed (default: the environment variable named by grading.toml's seed_env)")
     parser.add_argument("--config", metavar="FILE", type=Path, help="grading policy to ship (default: the repository's grading.toml)")
     parser.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the students' messages (default: en)")
+    parser.add_argument("--assignment", metavar="NAME",
+                        help="the course assignment this Gradescope assignment grades (grading.toml's `assignment`; "
+                        "needed when there are several)")
 
 
 def _gradescope(args: argparse.Namespace) -> int:
@@ -37,10 +44,25 @@ def _gradescope(args: argparse.Namespace) -> int:
         raise CommandError(f"--seed {seed} is the public seed: students have rehearsed its cases; give the course's hidden seed")
     if args.out.suffix.lower() != ".zip":
         raise CommandError(f"{args.out}: the autograder must be a .zip file")
-    summary = build_zip(args.out, seed, args.config or GRADING_TOML, args.lang)
+    assignment = _assignment(config, args.assignment)
+    summary = build_zip(args.out, seed, args.config or GRADING_TOML, args.lang, assignment)
     print(f"convlab gradescope: wrote {summary.path} ({summary.files} files, {summary.bytes / 1e6:.2f} MB); "
           f"upload it under Configure Autograder (base image Ubuntu 22.04 or newer)", file=sys.stderr)
     return EXIT_OK
+
+
+def _assignment(config, name: str | None) -> str | None:
+    """The assignment the zip grades: the one named, or None when grading.toml has only one."""
+    if name is None:
+        if len(config.assignment_ids) > 1:
+            raise CommandError(f"{config.source or 'grading.toml'} has several assignments ({', '.join(config.assignment_ids)}) "
+                               "and a Gradescope assignment grades one: pass --assignment NAME")
+        return None
+    try:
+        config.for_assignment(name)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    return name
 
 
 def gradescope(args: argparse.Namespace) -> int:

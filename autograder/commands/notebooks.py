@@ -1,6 +1,8 @@
 """`convlab notebooks [COURSE] [--check]`: build the nbgrader course folder, or check it is current.
 
     convlab notebooks            build course/source/<assignment>/ (notebooks + the students' package)
+                                 for every assignment of grading.toml: cnn (parts 1 to 5) and
+                                 classic_networks (part 6)
     convlab notebooks COURSE     build a whole nbgrader course folder elsewhere: COURSE/nbgrader_config.py
                                  and COURSE/source/<assignment>/
     convlab notebooks --check    list what is stale and exit 1, writing nothing
@@ -39,31 +41,42 @@ def notebooks_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def notebooks(args: argparse.Namespace) -> int:
+    """Build (or check) COURSE/source/<assignment>/ for every assignment of grading.toml."""
+    from ..config import load_config
     from ..notebooks.build import BuildError, assignment_dir, sync, write_course_config
     from ..notebooks.course import COURSE_DIR
     from ..release import ReleaseError
 
     course = getattr(args, "course", None) or COURSE_DIR
-    folder = assignment_dir(course / "source")
-    shown = _display(folder)
     try:
-        stale, wrote = sync(folder, check=args.check)
+        config = load_config()
         if not args.check:
             write_course_config(course)
-    except (BuildError, ReleaseError, ValueError) as error:
+    except (OSError, ValueError) as error:
         print(f"convlab notebooks: {error}", file=sys.stderr)
         return EXIT_FAILED
-    if not stale:
-        print(f"{shown}/ is up to date with reference/ and grading.toml")
-        return EXIT_OK
-    if args.check:
-        for name, reason in stale.items():
-            print(f"stale: {shown}/{name}: {reason}")
-        print("run `convlab notebooks` to rebuild them")
-        return EXIT_STALE
-    for name, reason in stale.items():
-        print(f"{'removed' if reason.startswith('left over') else 'wrote'} {shown}/{name}")
-    return EXIT_OK if wrote else EXIT_FAILED
+    codes = []
+    for assignment in config.assignment_ids:
+        folder = assignment_dir(course / "source", assignment)
+        shown = _display(folder)
+        try:
+            stale, wrote = sync(folder, check=args.check, config=config, assignment=assignment)
+        except (BuildError, ReleaseError, ValueError) as error:
+            print(f"convlab notebooks: {error}", file=sys.stderr)
+            return EXIT_FAILED
+        if not stale:
+            print(f"{shown}/ is up to date with reference/ and grading.toml")
+            codes.append(EXIT_OK)
+        elif args.check:
+            for name, reason in stale.items():
+                print(f"stale: {shown}/{name}: {reason}")
+            print("run `convlab notebooks` to rebuild them")
+            codes.append(EXIT_STALE)
+        else:
+            for name, reason in stale.items():
+                print(f"{'removed' if reason.startswith('left over') else 'wrote'} {shown}/{name}")
+            codes.append(EXIT_OK if wrote else EXIT_FAILED)
+    return max(codes, default=EXIT_OK)
 
 
 def _display(path) -> str:

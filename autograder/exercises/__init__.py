@@ -11,7 +11,11 @@ import importlib
 
 from .spec import Check, Exercise, Mistake
 
-FAMILIES = ("warmup", "sizes", "conv_forward", "kernels", "conv_backward", "pooling", "layers", "lenet")
+FAMILIES = (
+    "warmup", "sizes", "conv_forward", "kernels", "conv_backward", "pooling", "layers", "lenet",
+    # Part 6: the classic networks.
+    "networks", "blocks",
+)
 
 
 def _collect() -> dict[str, Exercise]:

@@ -98,13 +98,17 @@ def grade_of(
     """The grade of one student from the graded points per exercise (see the module docstring).
 
     points and possible: exercise id -> points earned / points possible. Exercises the policy's
-    assignments do not list are ignored; an exercise missing from points earned nothing.
+    assignments do not list are ignored; an exercise missing from points earned nothing. An
+    assignment none of whose exercises was graded (a batch of the other assignment only, an
+    nbgrader gradebook's other assignment) has no grade here: nothing to write into its column.
     """
     own = [o for o in overrides if o.student == student]
     lateness = policy.late.assess(student, submitted_at)
     grades = []
     for assignment in policy.assignments:
         ids = [e for e in assignment.exercise_ids if e in possible or e in points]
+        if not ids and len(policy.assignments) > 1:
+            continue
         graded = {e: float(points.get(e, 0.0)) for e in ids}
         exercises = dict(graded)
         applied = []

@@ -8,6 +8,8 @@
     $AUTOGRADER_ROOT/submission_metadata.json   submission time, due date, previous submissions
     $AUTOGRADER_ROOT/results/results.json       written here, whatever happens
 
+A Gradescope assignment is one course assignment (grading.toml's `assignment`, named when the
+zip was built): only its exercises are graded, and its total is the score.
 The upload is read as `convlab batch` reads a folder (links out of it, odd names and oversized
 files left out with a note; the modules found at the top, in assignments/ or in a single
 folder), then graded exactly as `convlab grade` grades it, with the hidden seed. The score is
@@ -32,7 +34,7 @@ from pathlib import Path
 ROOT_ENV = "AUTOGRADER_ROOT"
 DEFAULT_ROOT = "/autograder"
 SEED_FILE = "hidden_seed"
-SETTINGS_FILE = "gradescope.json"  # written by package.py: {"lang": ...}
+SETTINGS_FILE = "gradescope.json"  # written by package.py: {"lang": ..., "assignment": ...}
 LEADERBOARD_TOTAL = "Total"
 EXERCISE_THREADS = 2
 
@@ -104,7 +106,7 @@ def failure_document(lang: str) -> dict:
     }
 
 
-def grade(layout: Layout, lang: str) -> dict:
+def grade(layout: Layout, lang: str, assignment: str | None = None) -> dict:
     """The results.json document of the submission in layout (raises GraderFailure or anything else on a grader fault)."""
     from ..batch.discover import FOLDER, Submission
     from ..batch.intake import EMPTY, read_submission
@@ -118,6 +120,8 @@ def grade(layout: Layout, lang: str) -> dict:
 
     seed = take_seed(layout)
     config = load_config(GRADING_TOML)
+    if assignment is not None:
+        config = config.for_assignment(assignment)
     policy = load_policy(GRADING_TOML)
     metadata = read_metadata(layout.metadata)
     if metadata.problem:
@@ -194,10 +198,11 @@ def main() -> int:
 
     layout = Layout.from_environment()
     started = time.perf_counter()
-    lang = read_settings(layout).get("lang", "en")
+    settings = read_settings(layout)
+    lang = settings.get("lang", "en")
     lang = lang if lang in ("en", "zh") else "en"
     try:
-        document = grade(layout, lang)
+        document = grade(layout, lang, settings.get("assignment"))
     except BaseException:  # noqa: BLE001 - whatever broke, the student gets a results.json that says so
         print("convlab: the grader failed on this submission:", flush=True)
         traceback.print_exc(file=sys.stdout)

@@ -1,12 +1,14 @@
-"""Build the nbgrader source folder from reference/ and grading.toml, or check that it is current.
+"""Build the nbgrader source folders from reference/ and grading.toml, or check that they are current.
 
-The folder is a build output, made when an instructor (or a test) asks for it; the
-repository keeps only its sources.
+The folders are build outputs, made when an instructor (or a test) asks for them; the
+repository keeps only their sources.
 
-    course/source/<assignment>/<part>.ipynb            one notebook per part (parts/)
+    course/source/<assignment>/<part>.ipynb            one notebook per part (parts/) of that
+                                                       assignment (grading.toml's `assignment`)
     course/source/<assignment>/assignments/...         the student's package: the stubs
                                                        `convlab release` generates, the provided
-                                                       modules and the visible tests
+                                                       modules and the visible tests (whole, in
+                                                       every assignment: part 6 builds on parts 1-5)
 
 Rendering is deterministic (same inputs, same bytes), so a committed folder that
 differs from a fresh rendering is stale. Nothing rendered may hold a solution marker.
@@ -42,6 +44,9 @@ class BuildError(Exception):
 def notebook(part: Part, context: Context) -> dict:
     """One part's notebook as nbformat JSON."""
     cells = header(part) + part.body(context)
+    answers = [cell.exercise for cell in cells if cell.answer]
+    if len(set(answers)) != len(answers):
+        raise BuildError(f"{part.name}: two answer cells answer the same question")
     graded = [cell.exercise for cell in cells if cell.is_grade]
     if graded != list(part.exercises):
         raise BuildError(f"{part.name}: its grade cells grade {graded}, but the part declares {list(part.exercises)}")
@@ -67,30 +72,47 @@ def notebook_text(data: dict) -> str:
     return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def context(config) -> Context:
-    """Points and API names of every exercise of the loaded grading.toml."""
+def context(config, assignment: str = ASSIGNMENT) -> Context:
+    """Points and API names of every exercise of the loaded grading.toml, and the points of each
+    written question of the assignment's notebooks."""
     from ..exercises import REGISTRY
 
+    written = config.assignment(assignment).written_points if assignment in config.assignment_ids else 0.0
     return Context(
         points={policy.exercise_id: policy.points for policy in config.exercises},
         api={exercise_id: REGISTRY[exercise_id].api for exercise_id in config.exercise_ids},
+        written_points=written,
     )
 
 
-def render_notebooks(config) -> dict[str, str]:
-    """File name -> notebook text, for every part; every graded exercise in exactly one part."""
-    ctx = context(config)
+def part_assignment(part: Part, config) -> str:
+    """The assignment a part's exercises belong to (all of them to the same one)."""
+    found = set()
+    for exercise_id in part.exercises:
+        if exercise_id not in config.exercise_ids:
+            raise BuildError(f"{part.name} grades {exercise_id!r}, which grading.toml does not list")
+        found.add(config.exercise(exercise_id).assignment)
+    if len(found) != 1:
+        raise BuildError(f"{part.name} grades exercises of several assignments ({', '.join(sorted(found))}): one notebook, one assignment")
+    return found.pop()
+
+
+def render_notebooks(config, assignment: str = ASSIGNMENT) -> dict[str, str]:
+    """File name -> notebook text, for every part of the assignment; each of its exercises graded
+    in exactly one part."""
+    ctx = context(config, assignment)
     seen: dict[str, str] = {}
     texts = {}
     for part in parts():
+        if part_assignment(part, config) != assignment:
+            continue
         for exercise_id in part.exercises:
-            if exercise_id not in ctx.points:
-                raise BuildError(f"{part.name} grades {exercise_id!r}, which grading.toml does not list")
             if exercise_id in seen:
                 raise BuildError(f"{exercise_id} is graded in both {seen[exercise_id]} and {part.name}")
             seen[exercise_id] = part.name
         texts[f"{part.name}.ipynb"] = notebook_text(notebook(part, ctx))
-    missing = [exercise_id for exercise_id in ctx.points if exercise_id not in seen]
+    listed = [policy.exercise_id for policy in config.exercises if policy.assignment == assignment]
+    missing = [exercise_id for exercise_id in listed if exercise_id not in seen]
     if missing:
         raise BuildError(f"no notebook grades {', '.join(missing)} (grading.toml lists them)")
     return texts
@@ -111,13 +133,13 @@ def render_package(reference_dir: Path = REFERENCE_DIR, assignments_dir: Path = 
     return files
 
 
-def render_course(config=None) -> dict[str, bytes]:
-    """Path inside course/source/<assignment>/ -> content, for every file `convlab notebooks` writes."""
+def render_course(config=None, assignment: str = ASSIGNMENT) -> dict[str, bytes]:
+    """Path inside course/source/<assignment>/ -> content, for every file `convlab notebooks` writes there."""
     if config is None:
         from ..config import load_config
 
         config = load_config()
-    files = {name: text.encode() for name, text in render_notebooks(config).items()}
+    files = {name: text.encode() for name, text in render_notebooks(config, assignment).items()}
     files.update(render_package())
     markers = (BEGIN_MARKER.encode(), END_MARKER.encode())
     leaks = sorted(name for name, data in files.items() if any(marker in data for marker in markers))
@@ -144,9 +166,9 @@ def stale_files(expected: dict[str, bytes], folder: Path) -> dict[str, str]:
     return stale
 
 
-def assignment_dir(source_dir: Path = SOURCE_DIR) -> Path:
+def assignment_dir(source_dir: Path = SOURCE_DIR, assignment: str = ASSIGNMENT) -> Path:
     """course/source/<assignment>/"""
-    return source_dir / ASSIGNMENT
+    return source_dir / assignment
 
 
 def write_course_config(course: Path) -> Path:
@@ -160,12 +182,12 @@ def write_course_config(course: Path) -> Path:
     return target
 
 
-def sync(folder: Path, *, check: bool, config=None) -> tuple[dict[str, str], bool]:
-    """Bring folder up to date (check=False) or only find what is stale (check=True).
+def sync(folder: Path, *, check: bool, config=None, assignment: str = ASSIGNMENT) -> tuple[dict[str, str], bool]:
+    """Bring folder (the assignment's) up to date (check=False) or only find what is stale (check=True).
 
     Returns (stale files with reasons, whether anything was written).
     """
-    expected = render_course(config)
+    expected = render_course(config, assignment)
     stale = stale_files(expected, folder)
     if check or not stale:
         return stale, False

@@ -2,7 +2,9 @@
 
 Every cell of a course notebook is locked ("read-only" in nbgrader's words): students
 work in assignments/*.py, never in the notebooks, so nbgrader restores every cell from
-the source when it autogrades. Grade cells are locked code cells with points.
+the source when it autogrades. Grade cells are locked code cells with points. The one
+exception is a written question's answer cell: a markdown cell the student writes in
+(nbgrader's "manually graded answer"), with points, graded by hand in nbgrader's formgrader.
 
 Cell ids double as nbgrader grade_ids: unique within a notebook, [A-Za-z0-9_-], at most
 64 characters (nbformat's limit for ids).
@@ -24,12 +26,13 @@ class Cell:
     kind: str  # "markdown" or "code"
     source: str
     points: float | None = None  # a grade cell's points; None for every other cell
-    exercise: str | None = None  # the exercise a grade cell grades
+    exercise: str | None = None  # the exercise a grade cell grades, or the question an answer cell answers
     alt: str | None = None  # what the picture a code cell draws shows, for readers who cannot see it
+    answer: bool = False  # a written answer: markdown the student edits, graded by hand
 
     @property
     def is_grade(self) -> bool:
-        return self.points is not None
+        return self.points is not None and not self.answer
 
 
 def markdown(text: str) -> Cell:
@@ -51,6 +54,14 @@ def grade(exercise_id: str, points: float, text: str) -> Cell:
     return Cell("code", _clean(text), points=points, exercise=exercise_id)
 
 
+ANSWER_STUB = "YOUR ANSWER HERE"
+
+
+def answer(question_id: str, points: float) -> Cell:
+    """The cell a student writes a written question's answer in (markdown), worth `points`, graded by hand."""
+    return Cell("markdown", ANSWER_STUB, points=points, exercise=question_id, answer=True)
+
+
 def _clean(text: str) -> str:
     return dedent(text).strip("\n").rstrip()
 
@@ -58,10 +69,14 @@ def _clean(text: str) -> str:
 def grade_id(cell: Cell, notebook: str, index: int) -> str:
     """The grade_id (and cell id) of the cell at `index` of `notebook`.
 
-    Grade cells are named after their exercise ("grade_conv2d_forward"): stable when the
-    text around them changes, and what the gradebook shows. Other cells are numbered.
+    Grade cells are named after their exercise ("grade_conv2d_forward"), answer cells after
+    their question ("answer_receptive_fields"): stable when the text around them changes, and
+    what the gradebook shows. Other cells are numbered.
     """
-    name = f"grade_{cell.exercise}" if cell.is_grade else f"{notebook}_{index:02d}"
+    if cell.answer:
+        name = f"answer_{cell.exercise}"
+    else:
+        name = f"grade_{cell.exercise}" if cell.is_grade else f"{notebook}_{index:02d}"
     if not CELL_ID.match(name):
         raise ValueError(f"{name!r} is not a valid cell id (letters, digits, '_' and '-', at most 64)")
     return name
@@ -70,19 +85,19 @@ def grade_id(cell: Cell, notebook: str, index: int) -> str:
 def to_json(cell: Cell, cell_id: str) -> dict:
     """The cell as nbformat 4.5 JSON, with nbgrader's metadata."""
     nbgrader = {
-        "grade": cell.is_grade,
+        "grade": cell.is_grade or cell.answer,
         "grade_id": cell_id,
-        "locked": True,
+        "locked": not cell.answer,
         "schema_version": SCHEMA_VERSION,
-        "solution": False,
+        "solution": cell.answer,
         "task": False,
     }
-    if cell.is_grade:
+    if cell.points is not None:
         nbgrader["points"] = _number(cell.points)
     data = {
         "cell_type": cell.kind,
         "id": cell_id,
-        "metadata": {"deletable": False, "editable": False, "nbgrader": nbgrader},
+        "metadata": {"deletable": False, "editable": cell.answer, "nbgrader": nbgrader},
         "source": cell.source.splitlines(keepends=True),
     }
     if cell.alt:

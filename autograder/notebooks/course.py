@@ -7,16 +7,20 @@
 
 A student's submission is the assignment folder: the notebooks and assignments/. Only the
 notebooks are read by nbgrader; the grade cells grade assignments/*.py in the sandbox.
+
+Each assignment of grading.toml (its `assignment` keys) is an nbgrader assignment of its
+own: "cnn" (parts 1 to 5) and "classic_networks" (part 6), each with its own total.
 """
 from __future__ import annotations
 
+from ..grades.policy import DEFAULT_ASSIGNMENT
 from ..paths import REPO_ROOT, STUDENT_MODULES
 
 COURSE_DIR = REPO_ROOT / "course"
 COURSE_CONFIG = COURSE_DIR / "nbgrader_config.py"
 SOURCE_DIR = COURSE_DIR / "source"  # built by `convlab notebooks`, not kept in the repository
 COURSE_ID = "convlab"
-ASSIGNMENT = "cnn"
+ASSIGNMENT = DEFAULT_ASSIGNMENT  # the first assignment: parts 1 to 5 ("cnn")
 PACKAGE = "assignments"
 
 # The Jupyter kernel every notebook names; scripts/setup installs it into the project's venv.
@@ -36,3 +40,10 @@ def student_files() -> list[str]:
     (Autograde.exclude_overwriting keeps these): the stubs must never replace a student's code.
     """
     return [f"{PACKAGE}/{module}.py" for module in STUDENT_MODULES]
+
+
+def assignments() -> tuple[str, ...]:
+    """The nbgrader assignments: grading.toml's, in its order."""
+    from ..config import load_config
+
+    return load_config().assignment_ids

@@ -7,6 +7,11 @@ course/nbgrader_config.py puts UseSourceNotebook first among Autograde's sanitiz
 preprocessors: it replaces the submitted notebook by the source notebook of the same
 name, outputs cleared. nbgrader's own checks (OverwriteCells, CheckCellMetadata) then
 run on that notebook as usual.
+
+The one thing a student writes in a notebook is the answer to a written question: a
+markdown answer cell (nbgrader's manually graded answer). Its text is carried over from
+the submitted notebook into the source's cell with the same grade id. Markdown never runs
+in the grading kernel, so nothing the student wrote there can change a grade cell.
 """
 from __future__ import annotations
 
@@ -31,8 +36,28 @@ def cleared(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return notebook
 
 
+def is_answer_cell(cell: nbformat.NotebookNode) -> bool:
+    """A written question's answer: a markdown cell nbgrader marks as a graded solution."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.get("cell_type") == "markdown" and meta.get("solution") is True and meta.get("grade") is True
+
+
+def with_answers(source: nbformat.NotebookNode, submitted: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """source, each of its answer cells holding the submitted answer cell of the same grade id (when there is one)."""
+    answers = {
+        cell.metadata.nbgrader.grade_id: cell.source
+        for cell in submitted.cells
+        if is_answer_cell(cell) and isinstance(cell.source, str)
+    }
+    for cell in source.cells:
+        if is_answer_cell(cell) and cell.metadata.nbgrader.grade_id in answers:
+            cell.source = answers[cell.metadata.nbgrader.grade_id]
+    return source
+
+
 class UseSourceNotebook(NbGraderPreprocessor):
-    """Replace the submitted notebook by the course's source notebook (outputs cleared)."""
+    """Replace the submitted notebook by the course's source notebook (outputs cleared), keeping
+    the student's written answers."""
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
@@ -40,6 +65,6 @@ class UseSourceNotebook(NbGraderPreprocessor):
         path = source_notebook_path(coursedir, info["assignment"], info["notebook"])
         if not path.is_file():
             raise FileNotFoundError(f"no source notebook {path}: run `nbgrader autograde` in the course folder")
-        source = cleared(nbformat.read(path, as_version=4))
+        source = with_answers(cleared(nbformat.read(path, as_version=4)), nb)
         self.log.info("Using the source notebook %s in place of the submitted one", path)
         return source, resources

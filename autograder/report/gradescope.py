@@ -7,13 +7,17 @@ test of 0 points with visibility "after_published", so it appears only when the
 instructor publishes grades. The seed appears only when it is the public one;
 hidden inputs and expected values never reach the reporters at all.
 
+A Gradescope assignment is one course assignment: grade it with `convlab grade
+--assignment NAME`, and the score is that assignment's. A result holding several
+assignments scores their sum and lists each assignment's total in the output.
+
 Schema: https://gradescope-autograders.readthedocs.io/en/latest/specs/
 """
 from __future__ import annotations
 
 from ..results import CheckResult, ExerciseResult, SubmissionResult
 from .footer import SEPARATOR, environment_items, seed_text, timing_text
-from .labels import label
+from .labels import assignment_title, assignment_total_label, label
 from .text import format_points
 
 VISIBLE = "visible"
@@ -87,9 +91,21 @@ def _error_test(number: str, exercise: ExerciseResult, lang: str) -> dict:
     }
 
 
+def _total_lines(result: SubmissionResult, lang: str) -> list[str]:
+    """ "Total: 93 / 100", or one such line per assignment when the result holds several."""
+    totals = result.assignment_totals
+    if len(totals) <= 1:
+        return [f"{label(lang, 'total')}: {format_points(result.points)} / {format_points(result.points_possible)}"]
+    return [
+        f"{assignment_total_label(t.assignment, lang)} ({assignment_title(t.assignment, lang)}): "
+        f"{format_points(t.points)} / {format_points(t.points_possible)}"
+        for t in totals
+    ]
+
+
 def _summary_output(result: SubmissionResult, lang: str) -> str:
     lines = [
-        f"{label(lang, 'total')}: {format_points(result.points)} / {format_points(result.points_possible)}",
+        *_total_lines(result, lang),
         SEPARATOR.join([seed_text(result, lang), *environment_items(result.environment, lang)]),
     ]
     lines += [timing_text(result.timings, lang)] if result.timings else []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..messages import LANGUAGES, catalog
 
-__all__ = ["LANGUAGES", "label", "part_name"]
+__all__ = ["LANGUAGES", "assignment_title", "assignment_total_label", "label", "part_name"]
 
 
 def label(lang: str, key: str, **fields: object) -> str:
@@ -21,3 +21,15 @@ def part_name(lang: str, table: str, key: str) -> str:
     spaces for underscores, when the catalog does not name it (a part added since)."""
     entries = catalog(lang if lang in LANGUAGES else "en").entries
     return entries.get(f"report.{table}.{key}", key.replace("_", " "))
+
+
+def assignment_title(assignment: str, lang: str = "en") -> str:
+    """The assignment's title from the message catalog ([assignment] <id>), or its id when it has none."""
+    text = catalog(lang if lang in LANGUAGES else "en")
+    key = f"assignment.{assignment}"
+    return text.text(key) if key in text.entries else assignment
+
+
+def assignment_total_label(assignment: str, lang: str = "en") -> str:
+    """ "Total · cnn": the total line of one assignment when a result holds several."""
+    return label(lang, "assignment_total", assignment=assignment)

@@ -8,6 +8,8 @@
 Exercise ids are the column headings. When they do not fit the width, headings
 break at their underscores onto several lines, and the columns are dealt into as
 many blocks as needed, one under the other, each repeating the submission names.
+When the results hold several assignments, a total per assignment (headed by its id)
+follows the overall total.
 """
 from __future__ import annotations
 
@@ -52,6 +54,15 @@ def _columns(results: list[SubmissionResult], lang: str, split: bool) -> list[_C
             possible.setdefault(exercise.exercise_id, exercise.points_possible)
     total_possible = max((r.points_possible for r in results), default=0.0)
     columns = [_Column([label(lang, "total")], [format_points(total_possible)] + [format_points(r.points) for r in results])]
+    assignments: dict[str, float] = {}
+    for result in results:
+        for total in result.assignment_totals:
+            assignments[total.assignment] = max(assignments.get(total.assignment, 0.0), total.points_possible)
+    for assignment, possible_points in assignments.items() if len(assignments) > 1 else ():
+        earned = [{t.assignment: t.points for t in r.assignment_totals}.get(assignment) for r in results]
+        heading = assignment.split("_") if split else [assignment]
+        cells = [format_points(possible_points)] + ["-" if p is None else format_points(p) for p in earned]
+        columns.append(_Column(heading, cells))
     for exercise_id in _exercise_ids(results):
         earned = [{e.exercise_id: e.points for e in r.exercises}.get(exercise_id) for r in results]
         heading = exercise_id.split("_") if split else [exercise_id]

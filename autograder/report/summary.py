@@ -11,7 +11,8 @@ SUMMARY_FORMAT = "convlab-summary/1"
 
 
 def summary(result: SubmissionResult) -> dict:
-    """A JSON-ready dict: submission, points, per-exercise points, seed kind, environment, timings."""
+    """A JSON-ready dict: submission, points (all assignments together), per-exercise and
+    per-assignment points, seed kind, environment, timings."""
     data = {
         "format": SUMMARY_FORMAT,
         "submission": result.submission,
@@ -22,8 +23,13 @@ def summary(result: SubmissionResult) -> dict:
                 "points": exercise.points,
                 "points_possible": exercise.points_possible,
                 "ran": exercise.error is None,
+                "assignment": exercise.assignment,
             }
             for exercise in result.exercises
+        },
+        "assignments": {
+            total.assignment: {"points": total.points, "points_possible": total.points_possible}
+            for total in result.assignment_totals
         },
         "seed_kind": result.seed_kind,
         "environment": result.environment,

@@ -20,6 +20,10 @@ exercises show each check, and a failed check its failed cases: name, the known 
 matched, and its message. Status words and labels come from the catalog (report.*), so
 --lang zh is Chinese throughout; rich counts a CJK character as two columns. Colour only
 when asked for (a terminal).
+
+A result holding the exercises of several assignments (grading.toml's `assignment`) shows
+each assignment under its own heading ("classic_networks · Part 6: ..."), closed by its own
+total line: each is graded out of its own points.
 """
 from __future__ import annotations
 
@@ -34,7 +38,7 @@ from ..results import CheckResult, ExerciseResult, SubmissionResult
 from .cjk import wrapping
 from .console import FOOTER_STYLE, HEADING_STYLE, STATUS_STYLES, render
 from .footer import SEPARATOR, footer_lines, timing_items, pack
-from .labels import label
+from .labels import assignment_title, label
 from .text import format_points
 from .unfinished import check_not_started, exercise_not_started, not_started_text
 
@@ -197,18 +201,30 @@ def _exercise_rows(exercise: ExerciseResult, layout: _Layout, lang: str, compact
 def table_renderables(result: SubmissionResult, *, width: int = DEFAULT_WIDTH, lang: str = "en", compact: bool = False) -> list:
     """The table as rich renderables, drawn one under the other (see render_table)."""
     width = max(MIN_WIDTH, width)
+    totals = result.assignment_totals
     all_points = [points_text(result.points, result.points_possible)]
+    all_points += [points_text(total.points, total.points_possible) for total in totals]
     for exercise in result.exercises:
         all_points.append(points_text(exercise.points, exercise.points_possible))
         all_points += [points_text(c.points, c.points_possible) for c in exercise.checks]
     statuses = [Text(label(lang, f"status_{s}")).cell_len for s in ("pass", "part", "fail", "error", "todo")]
     layout = _Layout(width, max(statuses), max(len(p) for p in all_points))
     out: list = [Text(f"convlab · {result.submission}", style=HEADING_STYLE, overflow="ellipsis", no_wrap=True), Rule(characters="═", style="none")]
-    for exercise in result.exercises:
-        out += _exercise_rows(exercise, layout, lang, compact)
-    out.append(Rule(characters="─", style="none"))
-    total = Text(label(lang, "total"), style=HEADING_STYLE)
-    out.append(layout.row(total, Text(""), points_text(result.points, result.points_possible)))
+    if len(totals) <= 1:
+        for exercise in result.exercises:
+            out += _exercise_rows(exercise, layout, lang, compact)
+        out.append(Rule(characters="─", style="none"))
+        total = Text(label(lang, "total"), style=HEADING_STYLE)
+        out.append(layout.row(total, Text(""), points_text(result.points, result.points_possible)))
+    for number, assignment in enumerate(totals if len(totals) > 1 else ()):
+        out += [Text("")] if number else []
+        out.append(wrapping(f"{assignment.assignment}{SEPARATOR}{assignment_title(assignment.assignment, lang)}", style=HEADING_STYLE))
+        for exercise in result.exercises:
+            if exercise.assignment == assignment.assignment:
+                out += _exercise_rows(exercise, layout, lang, compact)
+        out.append(Rule(characters="─", style="none"))
+        total = Text(label(lang, "total"), style=HEADING_STYLE)
+        out.append(layout.row(total, Text(assignment.assignment, style=HEADING_STYLE), points_text(assignment.points, assignment.points_possible)))
     footer = pack(timing_items(result.timings, lang), width) if compact else footer_lines(result, width, lang)
     out += [Text(line, style=FOOTER_STYLE) for line in footer]
     return out

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..batch.store import scored_records
+from ..grades.policy import DEFAULT_ASSIGNMENT
 
 
 class CollectError(Exception):
@@ -24,6 +25,15 @@ class Exercise:
     id: str
     title: str
     points_possible: float
+    assignment: str = DEFAULT_ASSIGNMENT
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """An assignment's own total (scoreboard.csv and .json), when the board holds several assignments."""
+
+    id: str
+    points_possible: float
 
 
 @dataclass
@@ -34,6 +44,7 @@ class Row:
     exercises: dict[str, float]
     pseudonym: str = ""
     rank: int = 0
+    assignments: dict[str, float] = field(default_factory=dict)  # assignment id -> its final points
 
 
 @dataclass
@@ -41,6 +52,14 @@ class Board:
     exercises: list[Exercise]
     rows: list[Row]
     choices: dict[str, str | None] = field(default_factory=dict)  # student -> pseudonym.txt of the latest submission
+
+    @property
+    def assignments(self) -> list[Assignment]:
+        """The assignments of the exercises, in order; [] when there is only one (the total says it all)."""
+        found: dict[str, float] = {}
+        for exercise in self.exercises:
+            found[exercise.assignment] = found.get(exercise.assignment, 0.0) + exercise.points_possible
+        return [Assignment(a, possible) for a, possible in found.items()] if len(found) > 1 else []
 
 
 def apply_grades(records: list[dict], policy, overrides) -> list[dict]:
@@ -55,7 +74,8 @@ def apply_grades(records: list[dict], policy, overrides) -> list[dict]:
             adjusted.append(record)
             continue
         exercises = [{**e, "points": grade.exercises.get(e["id"], e["points"])} for e in record.get("exercises") or []]
-        adjusted.append({**record, "points": grade.final_points, "exercises": exercises})
+        finals = {part.assignment: part.final_points for part in grade.assignments}
+        adjusted.append({**record, "points": grade.final_points, "exercises": exercises, "assignment_points": finals})
     return adjusted
 
 
@@ -95,8 +115,22 @@ def exercises_of(records: list[dict]) -> list[Exercise]:
     found: dict[str, Exercise] = {}
     for record in records:
         for exercise in record.get("exercises") or []:
-            found.setdefault(exercise["id"], Exercise(exercise["id"], exercise.get("title") or exercise["id"], exercise["points_possible"]))
+            found.setdefault(
+                exercise["id"],
+                Exercise(exercise["id"], exercise.get("title") or exercise["id"], exercise["points_possible"], exercise.get("assignment", DEFAULT_ASSIGNMENT)),
+            )
     return list(found.values())
+
+
+def _assignment_points(record: dict) -> dict[str, float]:
+    """assignment -> its points in a record: the final grade's (apply_grades), else its exercises' sum."""
+    if isinstance(record.get("assignment_points"), dict):
+        return {name: float(points) for name, points in record["assignment_points"].items()}
+    points: dict[str, float] = {}
+    for exercise in record.get("exercises") or []:
+        assignment = exercise.get("assignment", DEFAULT_ASSIGNMENT)
+        points[assignment] = round(points.get(assignment, 0.0) + float(exercise["points"]), 4)
+    return points
 
 
 def build_board(results_folders: list[Path], pick: str, policy=None, overrides=(), signer=None) -> Board:
@@ -109,6 +143,7 @@ def build_board(results_folders: list[Path], pick: str, policy=None, overrides=(
             points=float(record["points"]),
             points_possible=float(record["points_possible"]),
             exercises={e["id"]: float(e["points"]) for e in record.get("exercises") or []},
+            assignments=_assignment_points(record),
         )
         for student, record in sorted(shown.items())
     ]

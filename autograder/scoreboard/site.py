@@ -4,7 +4,8 @@ The page fits a laptop screen (1280 x 800): the ranking has one column per part 
 course (the notebooks' parts: "The backward pass", ...) rather than one per exercise, and
 each name opens that student's points per exercise; the histograms below give the view per
 exercise. Sorting is plain JavaScript; without it the table stays ranked by total, and a
-note says so. The CSV and JSON hold every exercise's points.
+note says so. The CSV and JSON hold every exercise's points and, when the course has several
+assignments (grading.toml's `assignment`), each assignment's final points (points_<name>).
 
 The page works opened straight from disk (file://) and on GitHub Pages alike: every
 asset is a relative link to a file beside it, and nothing is fetched from elsewhere.
@@ -179,7 +180,9 @@ def _safe_cell(text: str) -> str:
 def scoreboard_csv(board: Board, rows: list[Row]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["rank", "pseudonym", "points", "points_possible", *(e.id for e in board.exercises)])
+    assignments = board.assignments  # several: each one's total too
+    writer.writerow(["rank", "pseudonym", "points", "points_possible", *(f"points_{a.id}" for a in assignments),
+                     *(e.id for e in board.exercises)])
     for row in rows:
         writer.writerow(
             [
@@ -187,6 +190,7 @@ def scoreboard_csv(board: Board, rows: list[Row]) -> str:
                 _safe_cell(row.pseudonym),
                 _points(row.points),
                 _points(row.points_possible),
+                *(_points(row.assignments.get(a.id, 0.0)) for a in assignments),
                 *(_points(row.exercises.get(e.id, 0.0)) for e in board.exercises),
             ]
         )
@@ -200,10 +204,12 @@ def scoreboard_json(board: Board, rows: list[Row], options: SiteOptions, generat
         "generated_at": generated,
         "pick": options.pick,
         "pseudonym_map": options.map_id,
-        "exercises": [{"id": e.id, "title": e.title, "points_possible": e.points_possible} for e in board.exercises],
+        "exercises": [{"id": e.id, "title": e.title, "points_possible": e.points_possible, "assignment": e.assignment} for e in board.exercises],
+        "assignments": [{"id": a.id, "points_possible": a.points_possible} for a in board.assignments],
         "groups": [{"title": g.title, "exercises": [e.id for e in g.exercises]} for g in column_groups],
         "rows": [
-            {"rank": r.rank, "pseudonym": r.pseudonym, "points": r.points, "points_possible": r.points_possible, "exercises": r.exercises}
+            {"rank": r.rank, "pseudonym": r.pseudonym, "points": r.points, "points_possible": r.points_possible, "exercises": r.exercises,
+             "assignments": r.assignments}
             for r in rows
         ],
         "histograms": {"bins": options.bins, "counts": counts},

@@ -1,4 +1,4 @@
-"""The five parts of the course, one notebook each, in the lecture's order.
+"""The six parts of the course, one notebook each, in the lecture's order.
 
 A part declares its notebook name, its title, the exercises it grades (grading.toml
 ids) and its body: the lecture's idea in a few lines, code that calls the student's
@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from textwrap import dedent
 
 from ..cards import exercise_card, format_points
-from ..cells import Cell, code, grade, markdown
+from ..cells import Cell, answer, code, grade, markdown
 from ..course import PACKAGE
 
-MODULES = ("sizes_forward", "kernels", "backward", "pooling", "lenet")
+MODULES = ("sizes_forward", "kernels", "backward", "pooling", "lenet", "classic_networks")
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class Context:
 
     points: dict[str, float]
     api: dict[str, tuple[str, ...]]
+    written_points: float = 0.0  # each written question of the notebook's assignment (grading.toml)
 
     def card(self, exercise_id: str) -> Cell:
         """The exercise's box (signature, summary, file, points)."""
@@ -43,6 +44,13 @@ class Context:
             grade("{exercise_id}")
             """,
         )
+
+    def question(self, question_id: str, text: str) -> list[Cell]:
+        """A written question (locked markdown) and the cell its answer goes in, graded by hand."""
+        points = self.written_points
+        heading = f"> **Written question** · {format_points(points)}, graded by hand · answer in the cell below.\n>\n"
+        body = "\n".join(f"> {line}" if line else ">" for line in dedent(text).strip().splitlines())
+        return [markdown(heading + body), answer(question_id, points)]
 
 
 @dataclass(frozen=True)
