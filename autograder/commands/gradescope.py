@@ -1,6 +1,6 @@
 """`convlab gradescope OUT.zip`: build the autograder zip to upload on Gradescope's "Configure Autograder".
 
-    convlab gradescope OUT.zip [--seed S] [--config FILE] [--lang en|zh]
+    convlab gradescope OUT.zip [--seed S] [--config FILE] [--lang en|zh] [--allow-weak-isolation]
 
 The hidden seed is chosen as for `convlab grade` (--seed, else $CONVLAB_SEED) and must not be
 the public one: students would have rehearsed its cases. See autograder/gradescope/ and the
@@ -25,6 +25,9 @@ def gradescope_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", metavar="S", help="the hidden seed (default: the environment variable named by grading.toml's seed_env)")
     parser.add_argument("--config", metavar="FILE", type=Path, help="grading policy to ship (default: the repository's grading.toml)")
     parser.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the students' messages (default: en)")
+    parser.add_argument("--allow-weak-isolation", action="store_true",
+                        help="grade even where Gradescope's container gives less isolation than grading.toml's [isolation] "
+                             "floor (every result records the level it got)")
 
 
 def _gradescope(args: argparse.Namespace) -> int:
@@ -37,7 +40,7 @@ def _gradescope(args: argparse.Namespace) -> int:
         raise CommandError(f"--seed {seed} is the public seed: students have rehearsed its cases; give the course's hidden seed")
     if args.out.suffix.lower() != ".zip":
         raise CommandError(f"{args.out}: the autograder must be a .zip file")
-    summary = build_zip(args.out, seed, args.config or GRADING_TOML, args.lang)
+    summary = build_zip(args.out, seed, args.config or GRADING_TOML, args.lang, args.allow_weak_isolation)
     print(f"convlab gradescope: wrote {summary.path} ({summary.files} files, {summary.bytes / 1e6:.2f} MB); "
           f"upload it under Configure Autograder (base image Ubuntu 22.04 or newer)", file=sys.stderr)
     return EXIT_OK

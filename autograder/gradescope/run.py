@@ -18,6 +18,12 @@ on-time submission. With a [scoreboard] table in grading.toml, a leaderboard ent
 (students choose their leaderboard names on Gradescope). Any failure of the grader itself
 becomes a score of 0 with a message that says it is not the student's fault; the traceback
 goes to stdout, which only instructors see.
+
+Isolation: the runner grades with the hidden seed, so grading.toml's [isolation] floor holds
+as for `convlab grade` (the zip built with --allow-weak-isolation grades below it, and every
+result records the level). Below the floor the submission gets the grader-failure document
+and stdout says what the container lacks. The process makes itself non-dumpable before any
+student code runs.
 """
 from __future__ import annotations
 
@@ -104,7 +110,18 @@ def failure_document(lang: str) -> dict:
     }
 
 
-def grade(layout: Layout, lang: str) -> dict:
+def isolated_config(config, allow_weak: bool):
+    """(config, level): the strongest isolation this container gives, refused below the floor
+    unless allow_weak (GraderFailure, saying what is missing and how to get it)."""
+    from ..commands.common import CommandError, checked_isolation
+
+    try:
+        return checked_isolation(config, None, "hidden", allow_weak)
+    except CommandError as error:
+        raise GraderFailure(str(error)) from None
+
+
+def grade(layout: Layout, lang: str, settings: dict | None = None) -> dict:
     """The results.json document of the submission in layout (raises GraderFailure or anything else on a grader fault)."""
     from ..batch.discover import FOLDER, Submission
     from ..batch.intake import EMPTY, read_submission
@@ -116,8 +133,12 @@ def grade(layout: Layout, lang: str) -> dict:
     from ..report.gradescope import gradescope_results
     from .metadata import read_metadata
 
+    from ..commands.common import protect_grader_process
+
+    protect_grader_process()
     seed = take_seed(layout)
-    config = load_config(GRADING_TOML)
+    config, level = isolated_config(load_config(GRADING_TOML), bool((settings or {}).get("allow_weak_isolation")))
+    print(f"convlab: isolation level {level}", flush=True)
     policy = load_policy(GRADING_TOML)
     metadata = read_metadata(layout.metadata)
     if metadata.problem:
@@ -194,10 +215,11 @@ def main() -> int:
 
     layout = Layout.from_environment()
     started = time.perf_counter()
-    lang = read_settings(layout).get("lang", "en")
+    settings = read_settings(layout)
+    lang = settings.get("lang", "en")
     lang = lang if lang in ("en", "zh") else "en"
     try:
-        document = grade(layout, lang)
+        document = grade(layout, lang, settings)
     except BaseException:  # noqa: BLE001 - whatever broke, the student gets a results.json that says so
         print("convlab: the grader failed on this submission:", flush=True)
         traceback.print_exc(file=sys.stdout)
