@@ -451,7 +451,7 @@ UNFINISHED_LINE = re.compile(r"^(\S+) is not implemented yet: write it in (assig
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(PICTURES))
-def test_run_all_on_the_stubs_goes_to_the_end_with_one_line_per_unfinished_function(tmp_path, monkeypatch, name):
+def test_run_all_on_the_stubs_goes_to_the_end_with_one_line_per_unfinished_function(built, tmp_path, monkeypatch, name):
     import nbformat
     from nbclient import NotebookClient
 
@@ -459,8 +459,8 @@ def test_run_all_on_the_stubs_goes_to_the_end_with_one_line_per_unfinished_funct
     monkeypatch.delenv("CONVLAB_SEED", raising=False)
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     monkeypatch.setenv("CONVLAB_NOTEBOOK_QUICK", "1")
-    shutil.copyfile(assignment_dir() / f"{name}.ipynb", tmp_path / f"{name}.ipynb")
-    shutil.copytree(assignment_dir() / PACKAGE, tmp_path / PACKAGE)  # the stubs, as students get them
+    shutil.copyfile(built / f"{name}.ipynb", tmp_path / f"{name}.ipynb")
+    shutil.copytree(built / PACKAGE, tmp_path / PACKAGE)  # the stubs, as students get them
     notebook = nbformat.read(tmp_path / f"{name}.ipynb", as_version=4)
     # As Jupyter's "Run all" does, stop at the first cell that fails.
     NotebookClient(notebook, timeout=600, kernel_name=KERNEL_NAME, resources={"metadata": {"path": str(tmp_path)}}).execute()
