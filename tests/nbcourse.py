@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from autograder.notebooks.build import assignment_dir
+from autograder.notebooks.build import assignment_dir, sync
 from autograder.notebooks.course import ASSIGNMENT, COURSE_DIR, PACKAGE
 from autograder.paths import STUDENT_MODULES
 
@@ -56,6 +56,7 @@ def make_course(root: Path, extra_config: str = "") -> Path:
     """A course folder with the course's nbgrader_config.py (plus extra_config) and the assignment generated."""
     root.mkdir(parents=True)
     (root / "nbgrader_config.py").write_text((COURSE_DIR / "nbgrader_config.py").read_text() + extra_config)
-    shutil.copytree(assignment_dir(), root / "source" / ASSIGNMENT, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    # Built here as `convlab notebooks` builds it: course/source/ is not kept in the repository.
+    sync(assignment_dir(root / "source"), check=False)
     nbgrader(root, "generate_assignment", ASSIGNMENT)
     return root

@@ -32,6 +32,7 @@ from autograder.grades.policy import Assignment, GradePolicy
 from autograder.paths import GRADING_TOML, REFERENCE_DIR, ASSIGNMENTS_DIR, STUDENT_MODULES
 from autograder.report.gradescope import gradescope_results
 from autograder.results import CaseResult, CheckResult, ExerciseResult, SubmissionResult
+from autograder.sandbox.isolation import settings
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "gradescope_results.schema.json").read_text())
 SEED = 731_204_559_001
@@ -218,6 +219,7 @@ def test_reference_on_time_late_and_kept(tree):
     assert sum(t["score"] for t in document["tests"]) == pytest.approx(100.0)
     assert {t["visibility"] for t in document["tests"]} == {"visible"}
     assert str(SEED) not in json.dumps(document) + log
+    assert f"convlab: isolation level {settings('auto').level}\n" in log  # the strongest the container gives
     late, _, _ = tree.run(folder_files(REFERENCE_DIR, "assignments/"), metadata("2026-12-03T20:00:00+01:00"))
     assert late["score"] == 80.0 and "2 started day(s) late, so 20% of your points are taken off: 100 - 20 = 80 points." in late["output"]
     kept, _, _ = tree.run(folder_files(REFERENCE_DIR), metadata("2026-12-03T20:00:00+01:00", [{"submission_time": "2026-12-01T10:00:00+01:00", "score": 91.5, "results": {}}]))

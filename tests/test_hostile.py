@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from autograder.paths import REPO_ROOT
-from autograder.sandbox import Limits, SandboxSession, isolation_report
+from autograder.sandbox import Limits, SandboxSession, forkserver, isolation_report
 from hostile import ATTACKS, CANARY_MARKER
 from hostile.traces import planted_files, wait_no_sandbox_processes
 from levels import level_params
@@ -41,6 +41,7 @@ CALLS = {  # target -> honest arguments
     "conv2d_forward": (RNG.normal(size=(2, 3, 6, 6)), RNG.normal(size=(4, 3, 3, 3)), RNG.normal(size=4)),
 }
 reference = importlib.import_module("reference")
+STARTED = {"forked": "forked from a server that had imported numpy", "new_interpreter": "a new interpreter"}
 
 
 def _expected(target: str):
@@ -115,9 +116,12 @@ def test_there_are_enough_attacks():
     assert len({attack.name for attack in ATTACKS}) == len(ATTACKS)
 
 
+@pytest.mark.parametrize("start", ["forked", "new_interpreter"])
 @pytest.mark.parametrize("level", level_params())
 @pytest.mark.parametrize("attack", ATTACKS, ids=lambda attack: attack.name)
-def test_an_attack_costs_its_own_call_and_nothing_else(attack, level, tmp_path, canaries, listener):
+def test_an_attack_costs_its_own_call_and_nothing_else(attack, level, start, tmp_path, canaries, listener, monkeypatch):
+    if start == "new_interpreter":  # the child as the grader starts it where no fork server can run
+        monkeypatch.setenv(forkserver.ENABLED_VARIABLE, "0")
     if not _requirements_met(attack, level):
         pytest.skip(f"needs {attack.requires}; level {level} gives {isolation_report(level)['namespaces']}")
     assert planted_files() == []
@@ -128,6 +132,7 @@ def test_an_attack_costs_its_own_call_and_nothing_else(attack, level, tmp_path, 
         _check_outcome(attack, outcome)
         honest = session.call("conv2d_forward", *CALLS["conv2d_forward"])
         assert honest.status == "ok" and same_value(honest.value, _expected("conv2d_forward"))
+        assert session.isolation["started"] == STARTED[start]
         output = session.output
     finally:
         session.close()

@@ -85,6 +85,20 @@ def test_the_floor_refuses_hidden_seed_grading_below_it_unless_overridden(tmp_pa
     assert "isolation (weaker than full)" in allowed.stdout
 
 
+def test_gradescopes_runner_keeps_the_floor_unless_the_zip_allows_weaker(tmp_path):
+    from autograder.gradescope.run import GraderFailure, isolated_config
+
+    weakest = available_levels()[-1]
+    if rank(weakest) >= rank("full"):
+        pytest.skip("no level below full here")
+    config = load_config(_weak_policy(tmp_path))
+    config = dataclasses.replace(config, isolation=dataclasses.replace(config.isolation, level=weakest))
+    with pytest.raises(GraderFailure, match=f"needs isolation level full .* but this machine gives {weakest}: .*To get full: "):
+        isolated_config(config, allow_weak=False)
+    allowed, level = isolated_config(config, allow_weak=True)
+    assert level == weakest and allowed.isolation.level == weakest
+
+
 def test_a_student_may_run_check_at_any_level(tmp_path):
     """`convlab check` uses the public seed: the floor does not apply to it."""
     folder = build_submission(tmp_path / "ref", omit=("lenet",))

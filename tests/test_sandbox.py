@@ -269,7 +269,9 @@ def test_the_limits_hold(make_session, body, error_type, message):
     assert message in outcome.error and outcome.where.startswith("warmup.py:")
 
 
-def test_a_child_that_cannot_start_says_where(make_session):
+def test_a_child_that_cannot_start_says_where(make_session, monkeypatch):
+    # A new interpreter: a fork of the fork server has numpy already and would start.
+    monkeypatch.setenv("CONVLAB_FORK_SERVER", "0")
     too_small = Limits(**{**LIMITS.__dict__, "memory_mb": 30})  # not even numpy fits
     session = make_session(limits=too_small)
     for _ in range(2):  # each call tries a fresh child, and reports the same

@@ -1,6 +1,7 @@
 """`convlab gradescope OUT.zip`: build the autograder zip to upload on Gradescope's "Configure Autograder".
 
     convlab gradescope OUT.zip [--seed S] [--config FILE] [--lang en|zh] [--assignment NAME]
+                          [--allow-weak-isolation]
 
 One zip grades one course assignment (grading.toml's `assignment`, e.g. cnn or
 classic_networks): a Gradescope assignment of its own, with its own points. --assignment
@@ -32,6 +33,9 @@ def gradescope_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--assignment", metavar="NAME",
                         help="the course assignment this Gradescope assignment grades (grading.toml's `assignment`; "
                         "needed when there are several)")
+    parser.add_argument("--allow-weak-isolation", action="store_true",
+                        help="grade even where Gradescope's container gives less isolation than grading.toml's [isolation] "
+                             "floor (every result records the level it got)")
 
 
 def _gradescope(args: argparse.Namespace) -> int:
@@ -45,7 +49,8 @@ def _gradescope(args: argparse.Namespace) -> int:
     if args.out.suffix.lower() != ".zip":
         raise CommandError(f"{args.out}: the autograder must be a .zip file")
     assignment = _assignment(config, args.assignment)
-    summary = build_zip(args.out, seed, args.config or GRADING_TOML, args.lang, assignment)
+    summary = build_zip(args.out, seed, args.config or GRADING_TOML, args.lang, assignment,
+                        allow_weak_isolation=args.allow_weak_isolation)
     print(f"convlab gradescope: wrote {summary.path} ({summary.files} files, {summary.bytes / 1e6:.2f} MB); "
           f"upload it under Configure Autograder (base image Ubuntu 22.04 or newer)", file=sys.stderr)
     return EXIT_OK

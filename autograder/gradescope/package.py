@@ -4,9 +4,9 @@
     run_autograder            files/run_autograder: runs autograder.gradescope.run
     requirements.txt          numpy==<the version this grader runs with>, torch==2.13.0
     hidden_seed               the course's hidden seed (read and deleted by each run)
-    gradescope.json           the build's settings: message language, grader version, and the
-                              course assignment (grading.toml's `assignment`) this Gradescope
-                              assignment grades
+    gradescope.json           the build's settings: message language, grader version,
+                              allow_weak_isolation, and the course assignment
+                              (grading.toml's `assignment`) this Gradescope assignment grades
     fallback_results.json     the results.json run_autograder copies when the grader cannot start
     convlab/grading.toml      the grading policy
     convlab/autograder/...    the grader's source (no solutions: reference/ is not in the zip)
@@ -64,7 +64,8 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes, mode: int = READ_WRIT
     archive.writestr(info, data)
 
 
-def build_zip(out: Path, seed: int, grading_toml: Path, lang: str = "en", assignment: str | None = None) -> BuildSummary:
+def build_zip(out: Path, seed: int, grading_toml: Path, lang: str = "en", assignment: str | None = None,
+              allow_weak_isolation: bool = False) -> BuildSummary:
     """Write the autograder zip to out; see the module docstring for what it holds."""
     from .run import SEED_FILE, SETTINGS_FILE, failure_document
 
@@ -76,7 +77,8 @@ def build_zip(out: Path, seed: int, grading_toml: Path, lang: str = "en", assign
         ("run_autograder", (FILES_DIR / "run_autograder").read_bytes(), EXECUTABLE),
         ("requirements.txt", requirements_text().encode(), READ_WRITE),
         (SEED_FILE, f"{int(seed)}\n".encode(), OWNER_ONLY),
-        (SETTINGS_FILE, json.dumps({"lang": lang, "grader_version": __version__, "assignment": assignment}, indent=1).encode() + b"\n", READ_WRITE),
+        (SETTINGS_FILE, json.dumps({"lang": lang, "grader_version": __version__, "assignment": assignment,
+                                    "allow_weak_isolation": allow_weak_isolation}, indent=1).encode() + b"\n", READ_WRITE),
         ("fallback_results.json", json.dumps(failure_document(lang), ensure_ascii=False, indent=1).encode() + b"\n", READ_WRITE),
         ("convlab/grading.toml", Path(grading_toml).read_bytes(), READ_WRITE),
     ]

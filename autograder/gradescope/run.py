@@ -20,6 +20,12 @@ on-time submission. With a [scoreboard] table in grading.toml, a leaderboard ent
 (students choose their leaderboard names on Gradescope). Any failure of the grader itself
 becomes a score of 0 with a message that says it is not the student's fault; the traceback
 goes to stdout, which only instructors see.
+
+Isolation: the runner grades with the hidden seed, so grading.toml's [isolation] floor holds
+as for `convlab grade` (the zip built with --allow-weak-isolation grades below it, and every
+result records the level). Below the floor the submission gets the grader-failure document
+and stdout says what the container lacks. The process makes itself non-dumpable before any
+student code runs.
 """
 from __future__ import annotations
 
@@ -34,7 +40,7 @@ from pathlib import Path
 ROOT_ENV = "AUTOGRADER_ROOT"
 DEFAULT_ROOT = "/autograder"
 SEED_FILE = "hidden_seed"
-SETTINGS_FILE = "gradescope.json"  # written by package.py: {"lang": ..., "assignment": ...}
+SETTINGS_FILE = "gradescope.json"  # written by package.py: {"lang": ..., "assignment": ..., "allow_weak_isolation": ...}
 LEADERBOARD_TOTAL = "Total"
 EXERCISE_THREADS = 2
 
@@ -106,7 +112,18 @@ def failure_document(lang: str) -> dict:
     }
 
 
-def grade(layout: Layout, lang: str, assignment: str | None = None) -> dict:
+def isolated_config(config, allow_weak: bool):
+    """(config, level): the strongest isolation this container gives, refused below the floor
+    unless allow_weak (GraderFailure, saying what is missing and how to get it)."""
+    from ..commands.common import CommandError, checked_isolation
+
+    try:
+        return checked_isolation(config, None, "hidden", allow_weak)
+    except CommandError as error:
+        raise GraderFailure(str(error)) from None
+
+
+def grade(layout: Layout, lang: str, settings: dict | None = None) -> dict:
     """The results.json document of the submission in layout (raises GraderFailure or anything else on a grader fault)."""
     from ..batch.discover import FOLDER, Submission
     from ..batch.intake import EMPTY, read_submission
@@ -118,10 +135,16 @@ def grade(layout: Layout, lang: str, assignment: str | None = None) -> dict:
     from ..report.gradescope import gradescope_results
     from .metadata import read_metadata
 
+    from ..commands.common import protect_grader_process
+
+    protect_grader_process()
     seed = take_seed(layout)
+    settings = settings or {}
     config = load_config(GRADING_TOML)
-    if assignment is not None:
-        config = config.for_assignment(assignment)
+    if settings.get("assignment") is not None:
+        config = config.for_assignment(settings["assignment"])
+    config, level = isolated_config(config, bool(settings.get("allow_weak_isolation")))
+    print(f"convlab: isolation level {level}", flush=True)
     policy = load_policy(GRADING_TOML)
     metadata = read_metadata(layout.metadata)
     if metadata.problem:
@@ -202,7 +225,7 @@ def main() -> int:
     lang = settings.get("lang", "en")
     lang = lang if lang in ("en", "zh") else "en"
     try:
-        document = grade(layout, lang, settings.get("assignment"))
+        document = grade(layout, lang, settings)
     except BaseException:  # noqa: BLE001 - whatever broke, the student gets a results.json that says so
         print("convlab: the grader failed on this submission:", flush=True)
         traceback.print_exc(file=sys.stdout)

@@ -10,7 +10,9 @@
 The levels (isolation.py): full (root), userns (unprivileged user namespaces),
 minimal (no namespaces: Landlock and seccomp), none (not even Landlock).
 
-How one child is built (process.py starts child/bootstrap.py):
+How one child is built (process.py starts child/bootstrap.py, or has the fork server,
+forkserver.py and child/zygote.py, fork it from a process that imported numpy once;
+CONVLAB_FORK_SERVER=0 turns that off):
   - a fresh temporary folder holding only the whitelisted student modules, as a
     package `submission` with an empty __init__.py (staging.py);
   - an environment built from nothing (host.child_environment);

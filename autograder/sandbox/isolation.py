@@ -156,7 +156,9 @@ def _probe_child(want: dict, uid: int | None, why_not_dropped: str) -> dict:
         plan = build_plan(folder=folder, submission_dir=folder / "missing", limits=PROBE_LIMITS,
                           allowed_modules=(), want=want, drop_uid=uid, why_not_dropped=why_not_dropped,
                           probe=True, cgroup=group)
-        child = ChildProcess(plan, child_environment(str(folder / "work")), folder, CappedOutput(1 << 14), uid)
+        # A new interpreter, never the fork server: what a level gives is judged on its own.
+        child = ChildProcess(plan, child_environment(str(folder / "work")), folder, CappedOutput(1 << 14), uid,
+                             use_fork_server=False)
         try:
             return child.start()
         except ChildGone as error:

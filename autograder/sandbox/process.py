@@ -1,8 +1,9 @@
 """One sandbox child, seen from the grader: start it, exchange frames with deadlines, end it.
 
-The child is `python -I -S -B -u` running child/bootstrap.py with a JSON plan in
-argv; requests and responses travel on two dedicated pipes, stdout and stderr
-on a third that a drain thread empties into a CappedOutput.
+The child is `python -I -S -B -u` running child/bootstrap.py with a JSON plan in argv, or
+the same code forked by the fork server (forkserver.py), which has imported numpy already;
+requests and responses travel on two dedicated pipes, stdout and stderr on a third that a
+drain thread empties into a CappedOutput.
 """
 from __future__ import annotations
 
@@ -15,13 +16,15 @@ import sys
 import time
 from pathlib import Path
 
-from .child import wire
-from .output import CappedOutput
 from . import reaping
+from .child import wire
+from .forkserver import ForkServerError, fork_server
+from .output import CappedOutput
 
 CODE_DIR = str(Path(__file__).resolve().parent)  # holds the child package
 CHILD_PACKAGE = "child"
 BOOT = "import sys; sys.path.insert(0, {code_dir!r}); from " + CHILD_PACKAGE + ".bootstrap import main; main()"
+FORK_SERVER_BOOT = "import sys; sys.path.insert(0, {code_dir!r}); from " + CHILD_PACKAGE + ".zygote import main; main()"
 STARTUP_SECONDS = 30.0
 # A call may run past call_seconds of wall-clock time while the sandbox has used less than
 # call_seconds of CPU (a neighbour's load slowed it down), up to this many times call_seconds.
@@ -57,8 +60,10 @@ class CallTimeout(Exception):
 
 
 class ChildProcess:
-    def __init__(self, plan: dict, env: dict, cwd: Path, output: CappedOutput, session_uid: int | None):
+    def __init__(self, plan: dict, env: dict, cwd: Path, output: CappedOutput, session_uid: int | None,
+                 use_fork_server: bool = True):
         self.plan = plan
+        self.use_fork_server = use_fork_server
         self.env = env
         self.cwd = cwd
         self.output = output
@@ -80,14 +85,16 @@ class ChildProcess:
         output_read, output_write = os.pipe()
         plan = dict(self.plan, request_fd=request_read, response_fd=response_write,
                     code_dir=CODE_DIR, max_request_bytes=MAX_REQUEST_BYTES)
-        command = [os.path.realpath(sys.executable), "-I", "-S", "-B", "-u",
-                   "-c", BOOT.format(code_dir=CODE_DIR), json.dumps(plan)]
         try:
-            self.popen = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=output_write, stderr=output_write,
-                pass_fds=(request_read, response_write), env=self.env, cwd=self.cwd,
-                start_new_session=True,
-            )
+            self.popen = self._fork(plan, (request_read, response_write, output_write))
+            if self.popen is None:
+                command = [os.path.realpath(sys.executable), "-I", "-S", "-B", "-u",
+                           "-c", BOOT.format(code_dir=CODE_DIR), json.dumps(plan)]
+                self.popen = subprocess.Popen(
+                    command, stdin=subprocess.DEVNULL, stdout=output_write, stderr=output_write,
+                    pass_fds=(request_read, response_write), env=self.env, cwd=self.cwd,
+                    start_new_session=True,
+                )
         except BaseException:
             for fd in (self._request, self._response, output_read):
                 os.close(fd)
@@ -105,6 +112,16 @@ class ChildProcess:
         for pid in reaping.children_of(self.popen.pid):
             self._reaper = (pid, reaping.start_time(pid))
         return self.hello
+
+    def _fork(self, plan: dict, fds: tuple[int, int, int]):
+        """A keeper forked by this process's fork server, or None (then the caller starts one itself)."""
+        server = fork_server(CODE_DIR, FORK_SERVER_BOOT.format(code_dir=CODE_DIR)) if self.use_fork_server else None
+        if server is None:
+            return None
+        try:
+            return server.spawn(plan, self.env, self.cwd, fds)
+        except ForkServerError:
+            return None
 
     def _receive_hello(self, deadline: float) -> dict:
         deadline = _Deadline(time.monotonic(), deadline - time.monotonic())
@@ -197,6 +214,8 @@ class ChildProcess:
     def exit_description(self) -> str:
         """Why the child ended, in words for a student."""
         code = self.popen.poll() if self.popen else None
+        if code is None and getattr(self.popen, "lost", False):
+            return "the grader's fork server ended before the process did (not something the student's code did)"
         if code is None:
             return "it stopped answering"
         if code < 0:
@@ -218,7 +237,7 @@ class ChildProcess:
             return
         pid = self.popen.pid
         if self.popen.poll() is None:
-            _signal(pid, signal.SIGTERM)  # the keeper has the reaper kill everything, then exits
+            self.popen.send_signal(signal.SIGTERM)  # the keeper has the reaper kill everything, then exits
             if not self.wait_exit(STOP_GRACE_SECONDS):
                 _signal_group(pid, signal.SIGKILL)
                 self.popen.kill()
@@ -258,13 +277,6 @@ class _Deadline:
         if used is None or used - self.cpu_at_start >= self.seconds:
             return 0.0
         return CPU_POLL_SECONDS
-
-
-def _signal(pid: int, signum: int) -> None:
-    try:
-        os.kill(pid, signum)
-    except ProcessLookupError:
-        pass
 
 
 def _signal_group(pgid: int, signum: int) -> None:

@@ -38,6 +38,13 @@ def make_session_folder(prefix: str = TEMP_PREFIX) -> Path:
     return folder
 
 
+def process_name(folder: Path) -> str:
+    """The name (/proc/<pid>/comm, what ps shows) of the processes a fork-server session starts
+    in folder: their command line is the fork server's, so the name says whose they are."""
+    name = Path(folder).name
+    return "cvl-" + (name[len(TEMP_PREFIX):] if name.startswith(TEMP_PREFIX) else name)[:11]
+
+
 def sweep_stale_folders() -> list[Path]:
     """Remove the temporary folders (sandbox sessions, batch workers' copies of submissions) of
     graders that died without removing them, a batch killed with SIGKILL say; return them."""

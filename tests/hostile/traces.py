@@ -12,8 +12,11 @@ PLANTED_NAMES = ("results.json", "convlab-hostile-planted", "convlab-hostile-pic
 
 
 def sandbox_processes(folder: Path, uid: int | None = None) -> list[int]:
-    """Live processes whose command line names the session folder, or that run as the session uid."""
-    needle = os.fsencode(folder.name)
+    """Live processes whose command line names the session folder, whose name is the one a
+    fork-server session gives them (staging.process_name), or that run as the session uid."""
+    from autograder.sandbox.staging import process_name
+
+    needle, name = os.fsencode(folder.name), process_name(folder)
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == os.getpid():
@@ -23,11 +26,13 @@ def sandbox_processes(folder: Path, uid: int | None = None) -> list[int]:
                 cmdline = f.read()
             with open(f"/proc/{entry}/status") as f:
                 status = dict(line.split(":", 1) for line in f if ":" in line)
+            with open(f"/proc/{entry}/comm") as f:
+                comm = f.read().strip()
         except OSError:
             continue
         if status["State"].split()[0] == "Z":
             continue
-        if needle in cmdline or (uid is not None and int(status["Uid"].split()[0]) == uid):
+        if needle in cmdline or comm == name or (uid is not None and int(status["Uid"].split()[0]) == uid):
             found.append(int(entry))
     return found
 

@@ -12,11 +12,13 @@ Three processes, so that nothing the student starts can outlive the session:
     server  drops to the session uid, loses its capabilities, takes the rlimits,
             imports numpy, installs the import guard, says hello and serves.
 
-argv[1] is the JSON plan the grader wrote (sandbox/process.py). Errors before the
-hello are sent as {"fatal": message} so the grader can report them.
+argv[1] is the JSON plan the grader wrote (sandbox/process.py); a keeper forked by the fork
+server (child/zygote.py) gets it as an argument instead, numpy already imported. Errors before
+the hello are sent as {"fatal": message} so the grader can report them.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -33,8 +35,8 @@ GRADER_CHECK_SECONDS = 1.0
 MAX_FATAL_CHARS = 500
 
 
-def main() -> None:
-    plan = json.loads(sys.argv[1])
+def main(plan: dict | None = None) -> None:
+    plan = json.loads(sys.argv[1]) if plan is None else plan
     channel = server.Channel(plan["request_fd"], plan["response_fd"], plan["max_request_bytes"])
     report: dict = {"namespaces": [], "resources": plan["resources"]["by"]}
     try:
@@ -262,13 +264,51 @@ def become_server(plan: dict, report: dict) -> ImportGuard:
         shm_shim.install(paths["work"], paths["site"])
         report["multiprocessing"] = "semaphores and shared memory in the work folder"
     sys.path.remove(plan["code_dir"])
+    if plan.get("preloaded_site"):  # forked by the fork server: numpy came from its folder of links
+        sys.path.remove(plan["preloaded_site"])
+        relocate_modules(plan["preloaded_site"], paths["site"])
+    if not plan["probe"]:  # a probe's report is the level's record: how sessions start is not part of it
+        report["started"] = "forked from a server that had imported numpy" if plan.get("preloaded_site") else "a new interpreter"
     sys.path.extend([paths["site"], paths["work"]])
     import numpy  # noqa: F401  (before the guard and before any student code)
+
+    if plan.get("preloaded_site") and "numpy.random" in sys.modules:
+        numpy.random.seed()  # the server's generator state would be every fork's: draw a fresh one
 
     guard = ImportGuard(plan["allowed"], server.PACKAGE, sorted(set(plan["api"].values())))
     guard.install()
     plan["submission_dir"] = paths["submission"]
     return guard
+
+
+def relocate_modules(old: str, new: str) -> None:
+    """Point every module imported from the folder old at the same file under new.
+
+    The fork server imported numpy from its own folder of links, which the session's child
+    cannot see (its private root holds numpy at SITE, its host-level folder at its own site/);
+    a submodule imported later (numpy.fft, say) is found through its package's __path__.
+    """
+    def moved(path):
+        if isinstance(path, str) and (path == old or path.startswith(old + os.sep)):
+            return new + path[len(old):]
+        return path
+
+    for module in list(sys.modules.values()):
+        for name in ("__file__", "__cached__"):
+            if isinstance(getattr(module, name, None), str):
+                setattr(module, name, moved(getattr(module, name)))
+        search = getattr(module, "__path__", None)
+        if isinstance(search, list):
+            search[:] = [moved(path) for path in search]
+        spec = getattr(module, "__spec__", None)
+        if spec is not None:
+            spec.origin = moved(spec.origin)
+            if spec.has_location and spec.cached:
+                spec.cached = moved(spec.cached)
+            if isinstance(spec.submodule_search_locations, list):
+                spec.submodule_search_locations[:] = [moved(p) for p in spec.submodule_search_locations]
+    sys.path_importer_cache.clear()
+    importlib.invalidate_caches()
 
 
 def lock_down(rules: dict) -> dict:
