@@ -200,7 +200,8 @@ def tree(tmp_path_factory):
     config = base / "grading.toml"
     config.write_text(GRADING_TOML.read_text() + LATE_POLICY)
     zip_path = base / "autograder.zip"
-    built = subprocess.run([sys.executable, "-m", "autograder", "gradescope", str(zip_path), "--config", str(config)],
+    built = subprocess.run([sys.executable, "-m", "autograder", "gradescope", str(zip_path), "--config", str(config),
+                            "--assignment", "cnn"],
                            env={**os.environ, "CONVLAB_SEED": str(SEED)}, capture_output=True, text=True, timeout=120)
     assert built.returncode == 0, built.stderr
     tree = Tree(base / "autograder", zip_path)
