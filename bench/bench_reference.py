@@ -7,7 +7,9 @@ Times, on identical inputs: conv2d_forward (vs F.conv2d), conv2d_backward (vs au
 backward of F.conv2d: input, weight and bias gradients), max pooling forward + backward
 (vs F.max_pool2d and its autograd backward) and one LeNet training step at batch 64
 (forward, loss, backward, SGD-with-momentum update; vs the same network in torch with
-torch.optim.SGD). Each case first checks that both give the same numbers, then runs
+torch.optim.SGD), and part 6's blocks forward + backward (residual with and without the
+projection, bottleneck, dense, batch normalization in training mode; vs the same blocks
+written with torch.nn.functional and autograd). Each case first checks that both give the same numbers, then runs
 `--warmup` untimed rounds and `--repeat` timed rounds; reference and torch alternate
 round by round, so a busy machine slows both alike. The table gives the median and the
 best time of each and ratio = reference / torch (of the medians, and of the best times).
@@ -148,6 +150,116 @@ def cases(np, torch, reference, dtype):
         return logits
 
     yield Case("LeNet train step (batch 64)", dtype, reference_step, torch_step)
+    yield from block_cases(np, torch, reference, dtype, rng)
+
+
+# Part 6's blocks, forward + backward. name -> (x shape, the block's parameter shapes, stride)
+BLOCK_BATCH = 32
+RESIDUAL_SHAPES = {
+    "residual 16ch 16x16": ((BLOCK_BATCH, 16, 16, 16), 16, 1),
+    "residual 16->32 stride 2 (projection)": ((BLOCK_BATCH, 16, 16, 16), 32, 2),
+}
+BOTTLENECK_SHAPE = ((BLOCK_BATCH, 64, 8, 8), 16, 64)  # x, the 1x1's narrowing, out channels
+DENSE_SHAPE = ((BLOCK_BATCH, 16, 16, 16), 12, 3)  # x, growth rate, layers
+BATCHNORM_SHAPE = (BATCH, 32, 16, 16)
+
+
+def block_cases(np, torch, reference, dtype, rng):
+    """Part 6's blocks next to the same blocks written with torch.nn.functional and autograd.
+
+    Both sides return the output, then dJ/dx, then one gradient per parameter, in the order
+    of the params dict.
+    """
+    import torch.nn.functional as F
+
+    def both(array):
+        array = array.astype(dtype)
+        return array, torch.from_numpy(array.copy())
+
+    def parameters(shapes):
+        params, tparams = {}, {}
+        for key, shape in shapes.items():
+            params[key], tensor = both(rng.standard_normal(shape) * (0.2 if key.endswith("weight") else 0.1))
+            tparams[key] = tensor.requires_grad_(True)
+        return params, tparams
+
+    def case(label, x_shape, shapes, reference_forward, reference_backward, torch_forward):
+        x, tx = both(rng.standard_normal(x_shape))
+        tx.requires_grad_(True)
+        params, tparams = parameters(shapes)
+        out_shape = tuple(torch_forward(tx, tparams).shape)
+        delta, tdelta = both(rng.standard_normal(out_shape))
+
+        def ours():
+            grads = reference_backward(delta, x, params)
+            return [reference_forward(x, params), grads["x"], *(grads[key] for key in params)]
+
+        def theirs():
+            out = torch_forward(tx, tparams)
+            return [out, *torch.autograd.grad(out, [tx, *tparams.values()], tdelta)]
+
+        return Case(label, dtype, ours, theirs)
+
+    def shortcut(tx, tp, stride):
+        return F.conv2d(tx, tp["shortcut.weight"], None, stride) if "shortcut.weight" in tp else tx
+
+    for name, (x_shape, out_channels, stride) in RESIDUAL_SHAPES.items():
+        channels = x_shape[1]
+        shapes = {"conv1.weight": (out_channels, channels, 3, 3), "conv1.bias": (out_channels,),
+                  "conv2.weight": (out_channels, out_channels, 3, 3), "conv2.bias": (out_channels,)}
+        if out_channels != channels or stride != 1:
+            shapes["shortcut.weight"] = (out_channels, channels, 1, 1)
+
+        def torch_residual(tx, tp, stride=stride):
+            h = F.relu(F.conv2d(tx, tp["conv1.weight"], tp["conv1.bias"], stride, 1))
+            return F.relu(F.conv2d(h, tp["conv2.weight"], tp["conv2.bias"], 1, 1) + shortcut(tx, tp, stride))
+
+        yield case(f"{name} fwd+bwd", x_shape, shapes,
+                   lambda x, p, s=stride: reference.residual_block_forward(x, p, s),
+                   lambda d, x, p, s=stride: reference.residual_block_backward(d, x, p, s),
+                   torch_residual)
+
+    x_shape, width, out_channels = BOTTLENECK_SHAPE
+    shapes = {"conv1.weight": (width, x_shape[1], 1, 1), "conv1.bias": (width,),
+              "conv2.weight": (width, width, 3, 3), "conv2.bias": (width,),
+              "conv3.weight": (out_channels, width, 1, 1), "conv3.bias": (out_channels,)}
+
+    def torch_bottleneck(tx, tp):
+        h = F.relu(F.conv2d(tx, tp["conv1.weight"], tp["conv1.bias"]))
+        h = F.relu(F.conv2d(h, tp["conv2.weight"], tp["conv2.bias"], 1, 1))
+        return F.relu(F.conv2d(h, tp["conv3.weight"], tp["conv3.bias"]) + shortcut(tx, tp, 1))
+
+    yield case(f"bottleneck {x_shape[1]}->{width}->{out_channels} {x_shape[2]}x{x_shape[3]} fwd+bwd", x_shape, shapes,
+               reference.bottleneck_block_forward, reference.bottleneck_block_backward, torch_bottleneck)
+
+    x_shape, growth, layers = DENSE_SHAPE
+    shapes = {}
+    for i in range(layers):
+        shapes[f"layer{i}.weight"] = (growth, x_shape[1] + i * growth, 3, 3)
+        shapes[f"layer{i}.bias"] = (growth,)
+
+    def torch_dense(tx, tp):
+        features = [tx]
+        for i in range(layers):
+            features.append(F.conv2d(F.relu(torch.cat(features, 1)), tp[f"layer{i}.weight"], tp[f"layer{i}.bias"], 1, 1))
+        return torch.cat(features, 1)
+
+    yield case(f"dense block {layers} layers k={growth} {x_shape[2]}x{x_shape[3]} fwd+bwd", x_shape, shapes,
+               lambda x, p: reference.dense_block_forward(x, p, layers),
+               lambda d, x, p: reference.dense_block_backward(d, x, p, layers),
+               torch_dense)
+
+    channels = BATCHNORM_SHAPE[1]
+
+    def batchnorm_backward(d, x, p):
+        dx, dgamma, dbeta = reference.batchnorm2d_backward(d, x, p["gamma"], p["beta"])
+        return {"x": dx, "gamma": dgamma, "beta": dbeta}
+
+    yield case(f"batchnorm2d {channels}ch {BATCHNORM_SHAPE[2]}x{BATCHNORM_SHAPE[3]} fwd+bwd", BATCHNORM_SHAPE,
+               {"gamma": (channels,), "beta": (channels,)},
+               lambda x, p: reference.batchnorm2d_forward(x, p["gamma"], p["beta"]),
+               batchnorm_backward,
+               lambda tx, tp: F.batch_norm(tx, None, None, tp["gamma"], tp["beta"], training=True))
 
 
 @dataclass
