@@ -388,7 +388,7 @@ def conv2d_backward(delta_in, x, w, stride=1, padding=0):
     d_padded, dw, db = _replaced_conv2d_backward(delta_in, pad2d(x, padding), w, stride, 0)
     p = padding
     return d_padded[:, :, p:-p, p:-p], dw, db
-""", {"conv2d_backward", "lenet"}, "crop_minus_p",
+""", {"conv2d_backward", "lenet", "residual_block", "bottleneck_block"}, "crop_minus_p",
        "crops the padding with [p:-p], which leaves nothing when p = 0"),
     _rewritten("conv_forward_size_true_division", "conv_forward", "def conv2d_forward(x, w, b, stride=1, padding=0):", """
 def conv2d_forward(x, w, b, stride=1, padding=0):
@@ -399,7 +399,7 @@ def conv2d_forward(x, w, b, stride=1, padding=0):
     z = np.zeros((n, c_out, h_out, w_out))
     z[...] = _replaced_conv2d_forward(x, w, b, stride, padding)
     return z
-""", {"conv2d_forward", "conv_relu_pool", "lenet"}, "layer_size_true_division",
+""", {"conv2d_forward", "conv_relu_pool", "lenet"} | BLOCKS, "layer_size_true_division",
        "works out H_out with /, a float that np.zeros refuses"),
     _rewritten("conv_forward_size_rounded", "conv_forward", "def conv2d_forward(x, w, b, stride=1, padding=0):", """
 def conv2d_forward(x, w, b, stride=1, padding=0):
@@ -502,12 +502,12 @@ def conv2d_forward(x, w, b, stride=1, padding=0):
     from scipy.signal import correlate
 
     return _replaced_conv2d_forward(x, w, b, stride, padding)
-""", {"conv2d_forward", "conv_relu_pool", "lenet"}, None,
-       "imports scipy inside conv2d_forward: refused there, and only there (conv2d_backward keeps its points)"),
+""", {"conv2d_forward", "conv_relu_pool", "lenet"} | BLOCKS, None,
+       "imports scipy inside conv2d_forward: refused there and in its callers (conv2d_backward keeps its points)"),
     _m("layers_syntax_error", "layers",
        [("import numpy as np\n", "import numpy as np\n\ndef half_written(:\n    pass\n")],
-       {"relu", "softmax_cross_entropy", "conv_relu_pool", "lenet"}, None,
-       "a half-written function breaks layers.py: classic_kernels, which needs nothing from it, keeps its points"),
+       {"relu", "softmax_cross_entropy", "conv_relu_pool", "lenet", "global_avg_pool", "batchnorm2d"} | BLOCKS, None,
+       "a half-written function breaks layers.py and blocks.py, which imports it: classic_kernels, which needs nothing from it, keeps its points"),
 )
 MISTAKES = MISTAKES + REWRITTEN + WHOLE_MODULE
 

@@ -558,8 +558,9 @@ def test_one_assignment_is_graded_alone_under_its_own_fingerprint(tmp_path):
     part6 = run_convlab("batch", root, "--out", results, "--seed", SEED, "--jobs", "1", "--assignment", "classic_networks")
     assert part6.returncode == 0, part6.stderr
     [row] = read_csv(results / "grades.csv")
-    assert (row["points"], row["points_possible"]) == ("100", "100")
-    assert "conv2d_forward" not in row and "dense_block" in row and "points_cnn" not in row
+    assert (row["raw_points"], row["final_points"], row["points_possible"]) == ("100", "100", "100")
+    assert "conv2d_forward" not in row and "dense_block" in row
+    assert "final_points_cnn" not in row and "final_points_classic_networks" not in row  # one assignment: no columns per assignment
     # A full grading of the same files is another policy: it never reuses this result.
     manifest = json.loads((results / "batch.json").read_text())
     assert manifest["config_fingerprint"].endswith("+assignment=classic_networks")
