@@ -55,3 +55,23 @@ def build_submission(
         else:
             path.write_text(content)
     return dest
+
+
+_packages: list[str] = []
+
+
+def importable_package(folder: Path, root: Path) -> str:
+    """The submission in folder as a package of its own under root, importable by the name
+    returned (the visible tests' view of it: their caller imports the student's package)."""
+    import sys
+
+    name = f"visible_{len(_packages)}_{folder.name}".replace("-", "_")
+    package = root / name
+    package.mkdir(parents=True)
+    shutil.copyfile(ASSIGNMENTS_DIR / "__init__.py", package / "__init__.py")
+    for module in STUDENT_MODULES:
+        shutil.copyfile(folder / f"{module}.py", package / f"{module}.py")
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    _packages.append(name)
+    return name

@@ -26,7 +26,7 @@ from autograder.grade import grade_submission, mistake_outputs, prepare
 from autograder.messages import catalog
 from autograder.paths import ASSIGNMENTS_DIR, STUDENT_MODULES
 from autograder.sandbox import CallOutcome
-from submissions import build_submission
+from submissions import build_submission, importable_package
 
 SEEDS = (2021, 31337)
 CONFIG = load_config()
@@ -683,3 +683,30 @@ def test_a_mistake_that_cannot_happen_in_this_geometry_is_never_named():
         if stride >= size:
             assert "max_pool_window_overwrite" not in outputs and "max_pool_overwrite" not in outputs
     assert seen == {True, False}  # both geometries were tried
+
+
+@pytest.mark.slow
+def test_a_block_written_on_unwritten_layers_waits_for_them_instead_of_asking_to_be_written(tmp_path):
+    from autograder.report.table import render_table
+    from autograder.visible import run_check, unfinished, visible_checks
+
+    # blocks.py written, layers.py (relu) still the stub: the blocks' calls meet relu's NotImplementedError.
+    folder = build_submission(tmp_path / "mine", extra_files={"layers.py": (ASSIGNMENTS_DIR / "layers.py").read_text()})
+    result = grade_submission(folder, seed=SEEDS[0], seed_kind="public", only=["relu", "residual_block", "batchnorm2d"])
+    statuses = {e.exercise_id: {case.status for check in e.checks for case in check.cases} for e in result.exercises}
+    assert statuses == {"relu": {"not_implemented"}, "residual_block": {"needs_unfinished"}, "batchnorm2d": {"ok"}}
+    waiting = catalog("en").text("call.needs_unfinished")
+    lines = {line.split()[1]: line for line in render_table(result, width=120).splitlines() if line.startswith("TODO ")}
+    assert set(lines) == {"relu", "residual_block"}
+    assert "write relu_forward, relu_backward in layers.py" in lines["relu"] and waiting in lines["residual_block"]
+    assert "write residual_block_forward" not in render_table(result, width=120)
+    # The visible test fails with the same words and says where the unwritten function raised.
+    package = importable_package(folder, tmp_path / "packages")
+    check = next(c for c in visible_checks() if c.exercise_id == "residual_block")
+    visible = run_check(check, package)
+    assert not unfinished(visible)
+    assert {case.status for c in visible.checks for case in c.cases} == {"needs_unfinished"}
+    assert all(case.message.startswith(waiting + " (NotImplementedError at layers.py:") for c in visible.checks for case in c.cases)
+    # The stubs' own blocks raise first: there the exercise is simply not started.
+    stubs = run_check(check, "assignments")
+    assert unfinished(stubs) and {case.status for c in stubs.checks for case in c.cases} == {"not_implemented"}

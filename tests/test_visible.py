@@ -24,7 +24,7 @@ from autograder.exercises import REGISTRY
 from autograder.paths import ASSIGNMENTS_DIR, REFERENCE_DIR, REPO_ROOT, STUDENT_MODULES
 from autograder.visible import passed, run_check, visible_checks
 from correct.styles import STYLES
-from submissions import build_submission
+from submissions import build_submission, importable_package
 from samples.mistakes import MISTAKES
 
 CONFIG = load_config()
@@ -101,23 +101,6 @@ def test_the_visible_tests_name_division_and_rounding(tmp_path, name, module, ol
 
 # --- agreement ----------------------------------------------------------------------------------
 
-_packages: dict[str, str] = {}
-
-
-def _package(folder: Path, root: Path) -> str:
-    """The submission in `folder` as an importable package of its own (the visible tests' view)."""
-    name = f"visible_{len(_packages)}_{folder.name}".replace("-", "_")
-    package = root / name
-    package.mkdir(parents=True)
-    shutil.copyfile(ASSIGNMENTS_DIR / "__init__.py", package / "__init__.py")
-    for module in STUDENT_MODULES:
-        shutil.copyfile(folder / f"{module}.py", package / f"{module}.py")
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    _packages[name] = str(folder)
-    return name
-
-
 def _visible_verdicts(package: str, exercises) -> dict[str, list]:
     """exercise id -> the results of its checks in the visible tests."""
     verdicts = {}
@@ -139,7 +122,7 @@ def _diagnoses(results) -> set:
 @pytest.mark.parametrize("style", STYLES, ids=lambda s: s.name)
 def test_every_correct_style_passes_the_visible_tests(style, tmp_path):
     base = CORRECT_DIR / style.base if style.base != "reference" else REFERENCE_DIR
-    package = _package(build_submission(tmp_path / style.name, appends=style.appends, base=base), tmp_path / "packages")
+    package = importable_package(build_submission(tmp_path / style.name, appends=style.appends, base=base), tmp_path / "packages")
     verdicts = _visible_verdicts(package, style.exercises)
     assert {e for e, results in verdicts.items() if _failed(results)} == set()
 
@@ -147,7 +130,7 @@ def test_every_correct_style_passes_the_visible_tests(style, tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("folder", ["loops", "float32", "im2col"])
 def test_every_correct_folder_passes_the_visible_tests(folder, tmp_path):
-    package = _package(CORRECT_DIR / folder, tmp_path / "packages")
+    package = importable_package(CORRECT_DIR / folder, tmp_path / "packages")
     verdicts = _visible_verdicts(package, set(REGISTRY))
     assert {e for e, results in verdicts.items() if _failed(results)} == set()
 
@@ -160,7 +143,7 @@ NAMED_TARGET = 0.9  # the grader names 94 % of the zoo at a hidden seed
 @pytest.mark.parametrize("mistake", MISTAKES, ids=lambda m: m.name)
 def test_every_zoo_mistake_fails_the_visible_tests_where_it_costs_points(mistake, tmp_path):
     folder = build_submission(tmp_path / mistake.name, {mistake.module: list(mistake.replacements)})
-    verdicts = _visible_verdicts(_package(folder, tmp_path / "packages"), mistake.loses)
+    verdicts = _visible_verdicts(importable_package(folder, tmp_path / "packages"), mistake.loses)
     survivors = {e for e in mistake.loses if not _failed(verdicts[e])}
     assert not survivors, f"{mistake.name}: the visible tests pass {sorted(survivors)}"
     if mistake.diagnosis:
@@ -189,7 +172,7 @@ def test_the_grader_and_the_visible_tests_agree_case_by_case(name, tmp_path):
     mistake = BY_NAME[name]
     folder = build_submission(tmp_path / name, {mistake.module: list(mistake.replacements)})
     graded = grade_submission(folder, seed=CONFIG.grader.public_seed, seed_kind="public", only=sorted(mistake.loses))
-    visible = _visible_verdicts(_package(folder, tmp_path / "packages"), mistake.loses)
+    visible = _visible_verdicts(importable_package(folder, tmp_path / "packages"), mistake.loses)
     for exercise in graded.exercises:
         assert (exercise.error is None) == all(r.error is None for r in visible[exercise.exercise_id])
         checks = {result.checks[0].check_id: result.checks[0] for result in visible[exercise.exercise_id]}
@@ -203,7 +186,7 @@ def test_the_grader_and_the_visible_tests_agree_case_by_case(name, tmp_path):
 
 def test_an_import_outside_the_policy_is_refused_by_both_in_the_same_words(tmp_path):
     folder = build_submission(tmp_path / "matplotlib", {"warmup": [("import numpy as np\n", "import numpy as np\nimport matplotlib\n")]})
-    [result] = _visible_verdicts(_package(folder, tmp_path / "packages"), {"conv1d_full"})["conv1d_full"][:1]
+    [result] = _visible_verdicts(importable_package(folder, tmp_path / "packages"), {"conv1d_full"})["conv1d_full"][:1]
     expected = ("warmup.py could not be imported, so no case of this exercise ran: imported matplotlib: your modules "
                 "may import only the Python standard library, numpy and each other")
     assert result.error == expected

@@ -1,13 +1,14 @@
 """What went wrong in one graded submission, per exercise: the record's input to the class reports.
 
 For each exercise, record.json keeps how many cases ran and failed, how many failed only
-because the function is not written yet (it raises NotImplementedError), how many failed
+because a function is not written yet (it, or one it calls, raises NotImplementedError), how many failed
 cases each known mistake explains (the grader's diagnosis), and one message per named
 mistake as an example. `convlab misconceptions` turns these into a picture of the class.
 """
 from __future__ import annotations
 
 from ..messages import catalog
+from ..report.unfinished import UNFINISHED_STATUSES
 from ..results import ExerciseResult
 
 NO_DIAGNOSIS = ""  # the key of the example message of a failed case no known mistake explains
@@ -25,7 +26,7 @@ def failure_summary(exercise: ExerciseResult, lang: str) -> dict:
             if case.passed:
                 continue
             failed += 1
-            if case.message.startswith(not_implemented):
+            if case.status in UNFINISHED_STATUSES or case.message.startswith(not_implemented):
                 unwritten += 1
                 continue
             key = case.diagnosis or NO_DIAGNOSIS

@@ -26,7 +26,7 @@ from ..report.cjk import wrapping
 from ..report.console import render
 from ..report.labels import label
 from ..report.table import check_status, points_text, status_word
-from ..report.unfinished import check_not_started, exercise_not_started, not_started_text
+from ..report.unfinished import check_not_started, exercise_not_started, not_started_text, waits_for_others
 from ..results import CheckResult, ExerciseResult
 
 WIDTH = 88
@@ -129,7 +129,7 @@ def render_exercise(exercise: ExerciseResult, *, seed: int, seed_kind: str, widt
     if exercise.error:
         lines.append(Padding(wrapping(label(lang, "could_not_run", error=exercise.error)), (0, 0, 0, CHECK_INDENT)))
     if exercise_not_started(exercise):
-        text = not_started_text(exercise.exercise_id, lang, "assignments")
+        text = not_started_text(exercise.exercise_id, lang, "assignments", waiting=waits_for_others(exercise))
         lines.append(Padding(_status_line("TODO", text, lang), (0, 0, 0, CHECK_INDENT)))
     else:
         for check in exercise.checks:

@@ -40,7 +40,7 @@ from .console import FOOTER_STYLE, HEADING_STYLE, STATUS_STYLES, render
 from .footer import SEPARATOR, footer_lines, timing_items, pack
 from .labels import assignment_title, label
 from .text import format_points
-from .unfinished import check_not_started, exercise_not_started, not_started_text
+from .unfinished import check_not_started, exercise_not_started, not_started_text, waits_for_others
 
 DEFAULT_WIDTH = 88
 MIN_WIDTH = 60
@@ -164,7 +164,7 @@ def _exercise_rows(exercise: ExerciseResult, layout: _Layout, lang: str, compact
     heading = wrapping(exercise.exercise_id, style=HEADING_STYLE)
     points = points_text(exercise.points, exercise.points_possible)
     if status == "TODO":  # one line: what to write, and where
-        heading.append("  " + not_started_text(exercise.exercise_id, lang))
+        heading.append("  " + not_started_text(exercise.exercise_id, lang, waiting=waits_for_others(exercise)))
         return [layout.row(status_word(status, lang), heading, points)]
     if _title(exercise):
         heading.append(f"  {_title(exercise)}")

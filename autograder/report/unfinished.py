@@ -1,12 +1,17 @@
 """Which exercises and checks are not started yet: every case failed because the function raises
-NotImplementedError (the stub's own `raise`). A table shows such an exercise in one line, with
-the functions to write and their file, instead of one failed case after another.
+NotImplementedError (the stub's own `raise`), or calls a function of the student's that does
+(a block built on an unwritten conv2d_backward: status needs_unfinished). A table shows such an
+exercise in one line, with the functions to write and their file (or, for the second kind,
+that it waits for functions not written yet), instead of one failed case after another.
 """
 from __future__ import annotations
 
 from ..messages import LANGUAGES, catalog
 from ..paths import API
 from ..results import CheckResult, ExerciseResult, SubmissionResult
+
+
+UNFINISHED_STATUSES = ("not_implemented", "needs_unfinished")
 
 
 def _not_implemented_messages() -> frozenset[str]:
@@ -19,7 +24,7 @@ def check_not_started(check: CheckResult) -> bool:
     status says so; a result written before cases had one says so in its message)."""
     messages = _not_implemented_messages()
     return bool(check.cases) and all(
-        not case.passed and (case.status == "not_implemented" or case.message in messages) for case in check.cases
+        not case.passed and (case.status in UNFINISHED_STATUSES or case.message in messages) for case in check.cases
     )
 
 
@@ -43,10 +48,19 @@ def functions_to_write(exercise_id: str) -> tuple[tuple[str, ...], str]:
     return names, f"{module}.py" if module else "?"
 
 
-def not_started_text(exercise_id: str, lang: str, folder: str = "") -> str:
-    """ "write it in kernels.py", or naming the functions when they are not the exercise's id."""
+def waits_for_others(exercise: ExerciseResult) -> bool:
+    """Not started only because the functions it calls are not written: its own are."""
+    return exercise_not_started(exercise) and all(
+        case.status == "needs_unfinished" for check in exercise.checks for case in check.cases)
+
+
+def not_started_text(exercise_id: str, lang: str, folder: str = "", waiting: bool = False) -> str:
+    """ "write it in kernels.py", or naming the functions when they are not the exercise's id;
+    waiting (see waits_for_others): the words its cases say, that it calls unwritten functions."""
     from .labels import label
 
+    if waiting:
+        return catalog(lang).text("call.needs_unfinished")
     functions, file = functions_to_write(exercise_id)
     file = f"{folder}/{file}" if folder else file
     if functions == (exercise_id,):

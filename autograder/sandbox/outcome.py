@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 # ok: value holds the returned value. exception / not_implemented: the student's
 # code raised. timeout, crashed: the child ran past call_seconds or ended. forbidden_import:
 # it imported a module outside the course's policy. bad_output: it returned something the
-# grader does not accept (an object, an ndarray subclass, an object array...).
-STATUSES = ("ok", "exception", "not_implemented", "timeout", "crashed", "forbidden_import", "bad_output")
+# grader does not accept (an object, an ndarray subclass, an object array...). needs_unfinished:
+# a NotImplementedError raised in another of the student's files than the called function's
+# (a block calling an unwritten conv2d_backward): the grader's reading of a not_implemented.
+STATUSES = ("ok", "exception", "not_implemented", "needs_unfinished", "timeout", "crashed", "forbidden_import", "bad_output")
 # The statuses the child may report itself; timeout and crashed are only ever the grader's verdict.
 CHILD_STATUSES = ("ok", "exception", "not_implemented", "forbidden_import", "bad_output")
 
