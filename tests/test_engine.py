@@ -26,6 +26,7 @@ from autograder.grade import grade_submission, mistake_outputs, prepare
 from autograder.messages import catalog
 from autograder.paths import ASSIGNMENTS_DIR, STUDENT_MODULES
 from autograder.sandbox import CallOutcome
+from samples.mistakes import BY_NAME
 from submissions import build_submission, importable_package
 
 SEEDS = (2021, 31337)
@@ -561,16 +562,7 @@ def test_a_submission_of_parts_one_to_five_keeps_its_points(tmp_path):
 PLANTED = {
     "conv_forward": [("    w = np.asarray(w)\n", "    w = np.asarray(w)[:, :, ::-1, ::-1]\n")],
     "conv_backward": [("rotated = rot180(w)", "rotated = w")],
-    "pooling": [
-        ("        unclaimed = np.ones(window_max.shape, dtype=bool)\n",
-         "        first_index = windows.reshape(*window_max.shape, size * size).argmax(axis=4)\n"
-         "        h_out, w_out = window_max.shape[2:]\n"
-         "        rows = np.arange(h_out)[:, None] * stride + first_index // size\n"
-         "        cols = np.arange(w_out)[None, :] * stride + first_index % size\n"
-         "        images, channels = np.indices(window_max.shape[:2])[..., None, None]\n"
-         "        delta_out[part][images, channels, rows, cols] = delta_in[part]\n"
-         "        continue\n")
-    ],
+    "pooling": list(BY_NAME["max_pool_overwrite"].replacements),
     "layers": [("return loss, dlogits / n", "return loss, dlogits")],
     "sizes": [("return (in_size - pool_size) // stride + 1", "return int((in_size - pool_size) / stride + 0.5) + 1")],
 }
