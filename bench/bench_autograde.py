@@ -1,6 +1,6 @@
 """Serial `nbgrader autograde` against `convlab autograde --jobs N`, on the same course, in one run.
 
-    flock /work/.heavy.lock python bench/bench_autograde.py [--students 30] [--jobs 2]
+    python bench/bench_autograde.py [--students 30] [--jobs 2]
 
 Builds one nbgrader course of S students (a third the reference, a third the stubs, a third
 a flipped kernel), copies it before anything is graded, autogrades one copy with nbgrader

@@ -3,7 +3,8 @@
 Every attack lives in a function no other exercise calls (warmup.conv1d_full,
 kernels.classic_kernels, layers.softmax_cross_entropy) or at the top of warmup.py,
 which nothing else imports, so the attack may cost its own exercise and nothing else.
-Placeholders in the planted code (__PORT__) are filled in when the submission is built.
+Placeholders in the planted code (__PORT__, and __REPO__: the repository the grader runs
+from) are filled in when the submission is built.
 
 `outcomes` lists what the attacked call may end as: a CallOutcome status, "wrong"
 (ok, but not the reference's value) or "honest" (ok and the reference's value: the
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.paths import REPO_ROOT
 from submissions import build_submission
 
 from .plant import prepend, replace_function
@@ -34,6 +36,8 @@ class Attack:
     requires: tuple[str, ...] = ()  # namespaces the defence needs ("mount", "net", "pid")
 
     def build(self, dest: Path, substitutions: dict[str, str]) -> Path:
+        substitutions = {"__REPO__": str(REPO_ROOT), **substitutions}
+
         def fill(text):
             for key, value in substitutions.items():
                 text = text.replace(key, value) if isinstance(text, str) else text
@@ -271,7 +275,7 @@ for pid in os.listdir("/proc") if os.path.isdir("/proc") else ():
         except OSError:
             pass
 system = ("usr", "proc", "sys", "dev", "bin", "sbin", "lib", "lib32", "lib64", "sandbox")
-roots = [os.path.join("/", d) for d in os.listdir("/") if d not in system] + [os.path.expanduser("~"), "/work/main"]
+roots = [os.path.join("/", d) for d in os.listdir("/") if d not in system] + [os.path.expanduser("~"), "__REPO__"]
 seen = 0
 for root in roots:
     for folder, dirs, files in os.walk(root):
@@ -290,7 +294,7 @@ return found
 """), outcomes=("wrong", "exception")),  # minimal: listing /proc is refused
     Attack("read_the_references", "conv1d_full", "conv1d_full", _conv1d("""
 import importlib, os, sys
-for path in ("/work/main", "../..", "../../..", "/root"):
+for path in ("__REPO__", "../..", "../../..", "/root"):
     sys.path.append(path)
 for name in ("reference", "autograder.oracle", "autograder"):
     try:
@@ -298,7 +302,7 @@ for name in ("reference", "autograder.oracle", "autograder"):
         return name
     except ImportError:
         pass
-return [os.path.exists(p) for p in ("/work/main/reference", "/work/main/autograder", "../reference")]
+return [os.path.exists(p) for p in ("__REPO__/reference", "__REPO__/autograder", "../reference")]
 """), outcomes=("forbidden_import",)),
     # ---- using what the course forbids
     Attack("import_torch", "conv1d_full", "conv1d_full", _conv1d("""
