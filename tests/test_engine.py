@@ -9,6 +9,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -702,3 +704,11 @@ def test_a_block_written_on_unwritten_layers_waits_for_them_instead_of_asking_to
     # The stubs' own blocks raise first: there the exercise is simply not started.
     stubs = run_check(check, "assignments")
     assert unfinished(stubs) and {case.status for c in stubs.checks for case in c.cases} == {"not_implemented"}
+
+
+def test_importing_the_grader_leaves_torch_to_the_oracles_own_thread():
+    # grade_submission imports torch on a thread of its own while the sandbox children start;
+    # a module that needs torch at import time would make every grading wait for it first.
+    code = "import sys, autograder.cli, autograder.grade, autograder.commands.grade; print('torch' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "False\n"

@@ -169,10 +169,10 @@ def _bn_with(mean=lambda x: x.mean(dim=BN_AXES, keepdim=True), variance=None, ax
 
 
 def _bn_both(norm):
-    torch = _torch()
-
+    # torch is imported when a mistake is computed, not when this module is: the grader imports
+    # torch on a thread of its own while the sandbox children start.
     def forward(x, gamma, beta, eps=1e-5):
-        with torch.no_grad():
+        with _torch().no_grad():
             return oracle.to_numpy(norm(oracle.tensor(x), oracle.tensor(gamma), oracle.tensor(beta), eps))
 
     def backward(delta_in, x, gamma, beta, eps=1e-5):
@@ -294,7 +294,6 @@ def _no_projection(kind, branch):
     """x added as it is, shortcut.weight ignored, with numpy's broadcasting: ValueError where the
     shapes cannot broadcast; where they can (C_in = 1) a wrong answer, and in the backward pass
     dJ/dx = (the branch's dJ/dx) + d, broadcast to d's shape (N, C_out, H_out, W_out)."""
-    torch = _torch()
 
     def forward(x, params, *options):
         try:
@@ -303,6 +302,7 @@ def _no_projection(kind, branch):
             raise Raises("ValueError") from None
 
     def backward(delta_in, x, params, *options):
+        torch = _torch()
         xt = oracle.tensor(x, grad=True)
         tensors = {name: oracle.tensor(value, grad=True) for name, value in params.items() if name != "shortcut.weight"}
         z = branch(xt, tensors, *options)
