@@ -158,13 +158,15 @@ def _verdict(points: float, possible: float, lang: str) -> str:
 
 def next_step(result, lang: str = "en") -> str:
     """When exercises are not started: how many are complete, how many not started, and which
-    function to write next (the first not started, in the course's order). Else ""."""
-    from ..report.unfinished import complete, functions_to_write, not_started
+    function to write next (the first not started, in the course's order, that does not only
+    wait for others). Else ""."""
+    from ..report.unfinished import complete, functions_to_write, not_started, waits_for_others
 
     todo = not_started(result)
     if not todo:
         return ""
-    functions, file = functions_to_write(todo[0].exercise_id)
+    first = next((exercise for exercise in todo if not waits_for_others(exercise)), todo[0])
+    functions, file = functions_to_write(first.exercise_id)
     return label(lang, "todo_summary", complete=len(complete(result)), total=len(result.exercises),
                  todo=len(todo), function=functions[0], file=f"{PACKAGE_FOLDER}/{file}")
 
