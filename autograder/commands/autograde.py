@@ -16,24 +16,14 @@ import os
 import sys
 from pathlib import Path
 
-from .common import EXIT_GRADER_FAILED, EXIT_OK, CommandError, existing_folder, load_grade_policy, load_grading_config, run_command
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return value
+from .common import EXIT_GRADER_FAILED, EXIT_OK, CommandError, existing_folder, load_grade_policy, load_grading_config, positive_int, run_command
 
 
 def autograde_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `convlab autograde`."""
     parser.add_argument("course", metavar="COURSE_DIR", type=Path, help="the nbgrader course folder (nbgrader_config.py, gradebook.db, submitted/)")
     parser.add_argument("--assignment", metavar="NAME", help="the assignment to autograde (default: the only one in gradebook.db)")
-    parser.add_argument("--jobs", metavar="N", type=_positive_int, help="students autograded at once (default: one per core)")
+    parser.add_argument("--jobs", metavar="N", type=positive_int, help="students autograded at once (default: one per core)")
     parser.add_argument("--student", metavar="ID", action="append", help="autograde only this student (repeatable)")
     parser.add_argument("--force", action="store_true", help="autograde again students already done")
     parser.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the notes printed (default: en)")

@@ -17,19 +17,9 @@ from pathlib import Path
 
 from ..paths import GRADING_TOML
 from ..report.labels import LANGUAGES
-from .common import (EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE, CommandError, checked_isolation, existing_folder, grader_setting,
+from .common import (EXIT_GRADER_FAILED, positive_int, EXIT_OK, EXIT_USAGE, CommandError, checked_isolation, existing_folder, grader_setting,
                      isolation_arguments, load_grade_policy, load_grading_config, protect_grader_process, run_command)
 from .seed import parse_seed, resolve_seed
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return value
 
 
 def batch_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,7 +27,7 @@ def batch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("submissions", metavar="SUBMISSIONS", help="folder with one folder or .zip per student, or nbgrader's course folder (with submitted/)")
     parser.add_argument("--out", metavar="RESULTS", type=Path, required=True, help="folder for the results (reused: what is already graded is kept)")
     parser.add_argument("--seed", metavar="S", help="seed of the hidden cases (default: the environment variable named by grading.toml's seed_env)")
-    parser.add_argument("--jobs", metavar="N", type=_positive_int, help="worker processes (default: one per core)")
+    parser.add_argument("--jobs", metavar="N", type=positive_int, help="worker processes (default: one per core)")
     parser.add_argument("--shard", metavar="i/n", help="grade only shard i of n (1-based), e.g. 2/4; join the shards with `convlab merge`")
     parser.add_argument("--dask", metavar="ADDRESS", help="grade on a Dask cluster: its scheduler address (tcp://host:8786), or local:N for N local workers")
     parser.add_argument(

@@ -147,6 +147,19 @@ HOW_TO_GET = {
 }
 
 
+def positive_int(text: str) -> int:
+    """argparse type for a count such as --jobs: a whole number of at least 1."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def isolation_arguments(parser) -> None:
     """--isolation and --allow-weak-isolation, for the commands that run student code with the hidden seed."""
     parser.add_argument("--isolation", choices=("auto", "full", "userns", "minimal"),
